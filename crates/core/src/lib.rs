@@ -1,0 +1,25 @@
+//! Sealpost client core: the one API surface that the CLI, the desktop app and the end-to-end
+//! tests call.
+//!
+//! - [`identity`]: a member's keys (age X25519 for decryption, Ed25519 for signing) and the
+//!   identity document that stores them.
+//! - [`keystore`]: the data directory ([`Home`]) and where the secret keys live: the OS keyring,
+//!   or a passphrase-protected identity file.
+//! - [`parcel`]: sealing files into a parcel and opening one, per parcel format v1.
+//! - [`passphrase`]: secrets typed by people (identity passphrases, parcel passwords).
+//! - [`progress`]: how long-running work reports progress to a user interface.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod fsutil;
+pub mod identity;
+pub mod keystore;
+pub mod parcel;
+pub mod passphrase;
+pub mod progress;
+
+pub use identity::{Identity, IdentityError, MemberCard};
+pub use keystore::{Home, KeystoreError, KeystoreKind, Profile};
+pub use passphrase::{Passphrase, PassphraseError};
+pub use sealpost_format as format;

@@ -1,0 +1,128 @@
+//! Secrets that people type: the passphrase protecting an identity file or backup, and the
+//! password of a password-protected parcel. Both become age scrypt keys.
+
+use std::fmt;
+use std::path::Path;
+
+use age::secrecy::{ExposeSecret, SecretString};
+
+/// The fewest characters accepted when a passphrase is chosen. Anyone who intercepts a
+/// password-protected parcel can guess offline; scrypt slows each guess to about a second, and
+/// twelve characters keeps even simple guessing out of reach.
+pub const MIN_PASSPHRASE_CHARS: usize = 12;
+
+/// Why a passphrase cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PassphraseError {
+    /// The passphrase file could not be read.
+    #[error("cannot read the passphrase file {path}: {source}")]
+    Read {
+        /// The file that was named.
+        path: String,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The file or the prompt gave an empty passphrase.
+    #[error("the passphrase is empty{}", from.as_ref().map(|p| format!(" (in {p})")).unwrap_or_default())]
+    Empty {
+        /// The file it came from, if any.
+        from: Option<String>,
+    },
+    /// A new passphrase is too short to resist guessing.
+    #[error(
+        "the passphrase has {chars} characters; choose at least {MIN_PASSPHRASE_CHARS} \
+         (a few random words work well)"
+    )]
+    TooShort {
+        /// How many characters it had.
+        chars: usize,
+    },
+}
+
+/// A secret typed by a person. Never printed: `Debug` shows a placeholder, and the memory is
+/// zeroed when dropped.
+pub struct Passphrase(SecretString);
+
+impl Passphrase {
+    /// Wraps a passphrase, refusing an empty one.
+    pub fn new(text: String) -> Result<Self, PassphraseError> {
+        if text.is_empty() {
+            return Err(PassphraseError::Empty { from: None });
+        }
+        Ok(Self(SecretString::from(text)))
+    }
+
+    /// Reads a passphrase from a file: its whole content, minus one trailing line ending, so
+    /// that `echo secret > file` and editors that add a final newline both work.
+    pub fn read_file(path: &Path) -> Result<Self, PassphraseError> {
+        let read_err = |source| PassphraseError::Read {
+            path: path.display().to_string(),
+            source,
+        };
+        let bytes = zeroize::Zeroizing::new(std::fs::read(path).map_err(read_err)?);
+        let text = std::str::from_utf8(&bytes).map_err(|_| {
+            read_err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the file is not UTF-8 text",
+            ))
+        })?;
+        let text = text
+            .strip_suffix("\r\n")
+            .or_else(|| text.strip_suffix('\n'))
+            .unwrap_or(text);
+        Self::new(text.to_owned()).map_err(|_| PassphraseError::Empty {
+            from: Some(path.display().to_string()),
+        })
+    }
+
+    /// Checks that a newly chosen passphrase is long enough.
+    pub fn check_strength(&self) -> Result<(), PassphraseError> {
+        let chars = self.0.expose_secret().chars().count();
+        if chars < MIN_PASSPHRASE_CHARS {
+            return Err(PassphraseError::TooShort { chars });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn to_secret(&self) -> SecretString {
+        SecretString::from(self.0.expose_secret().to_owned())
+    }
+}
+
+impl fmt::Debug for Passphrase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Passphrase(<hidden>)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_loses_one_trailing_newline_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p");
+        std::fs::write(&path, "correct horse battery\n").unwrap();
+        let p = Passphrase::read_file(&path).unwrap();
+        assert_eq!(p.to_secret().expose_secret(), "correct horse battery");
+        std::fs::write(&path, "two  \r\n").unwrap();
+        let p = Passphrase::read_file(&path).unwrap();
+        assert_eq!(p.to_secret().expose_secret(), "two  ");
+        std::fs::write(&path, "\n").unwrap();
+        let err = Passphrase::read_file(&path).unwrap_err().to_string();
+        assert!(err.contains("empty"), "{err}");
+    }
+
+    #[test]
+    fn strength_counts_characters_not_bytes() {
+        // Twelve Burmese characters are more than twelve bytes; they count as twelve.
+        let burmese = "ကခဂဃငစဆဇဈညဋဌ".to_owned();
+        assert_eq!(burmese.chars().count(), 12);
+        Passphrase::new(burmese).unwrap().check_strength().unwrap();
+        let short = Passphrase::new("short".into()).unwrap();
+        assert!(matches!(short.check_strength(), Err(PassphraseError::TooShort { chars: 5 })));
+        assert_eq!(format!("{short:?}"), "Passphrase(<hidden>)");
+    }
+}

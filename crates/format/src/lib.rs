@@ -1,0 +1,19 @@
+//! Sealpost wire types and signed objects shared by the client and the relay.
+//!
+//! This crate holds what both sides of the wire must agree on: identifiers, confidentiality
+//! labels, public signing keys, domain-separated signatures and key fingerprints. It has no
+//! dependency on `age` and no type that carries plaintext, so the relay, which links this crate
+//! and nothing else of ours, provably cannot open a parcel.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod ids;
+mod keys;
+mod label;
+
+pub use ids::{ClusterId, IdError, MemberId, ParcelId};
+pub use keys::{
+    Fingerprint, KeyError, SignatureError, SigningContext, SigningPublicKey, SIGNATURE_LEN,
+};
+pub use label::{Label, LabelError};
