@@ -1,1 +1,105 @@
-fn main(){}
+//! `sealpost`: the command-line client. Each command parses its arguments, asks for secrets
+//! when needed, calls `sealpost-core`, and reports in words or in JSON (`--json`). Nothing here
+//! re-implements what the core does: the desktop app calls the same functions.
+
+#![forbid(unsafe_code)]
+
+mod commands;
+mod failure;
+mod output;
+mod secrets;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use sealpost_core::Home;
+
+use crate::failure::Failure;
+
+/// Seal files for your cluster's information managers, and open parcels sent to you.
+#[derive(Debug, Parser)]
+#[command(name = "sealpost", version, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every command accepts.
+#[derive(Debug, Args)]
+struct Global {
+    /// Data directory holding your identity [default: the platform data directory]
+    #[arg(long, global = true, env = "SEALPOST_HOME", value_name = "DIR")]
+    home: Option<PathBuf>,
+    /// File holding the passphrase of a passphrase-protected identity (never the passphrase
+    /// itself on the command line); also read from SEALPOST_PASSPHRASE_FILE
+    #[arg(long, global = true, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create your identity: an encryption key and a signing key, kept in the OS keyring
+    Init(commands::identity::InitArgs),
+    /// Show your member id, public keys and fingerprint
+    Whoami(commands::identity::WhoamiArgs),
+    /// Back up, export or restore your identity
+    #[command(subcommand)]
+    Identity(commands::identity::IdentityCommand),
+    /// Seal files into an encrypted, signed parcel
+    Seal(commands::parcel::SealArgs),
+    /// Verify a parcel completely and write its files to a folder
+    Open(commands::parcel::OpenArgs),
+    /// Show a parcel's signed manifest without opening its files
+    Inspect(commands::parcel::InspectArgs),
+}
+
+impl Global {
+    fn home(&self) -> Result<Home, Failure> {
+        match &self.home {
+            Some(dir) => Ok(Home::new(dir)),
+            None => Home::platform_default().ok_or_else(|| {
+                Failure::new(
+                    "no-data-directory",
+                    "this system has no per-user data directory; give --home DIR or set \
+                     SEALPOST_HOME",
+                )
+            }),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json = cli.command.wants_json();
+    let result = match &cli.command {
+        Command::Init(args) => commands::identity::init(&cli.global, args),
+        Command::Whoami(args) => commands::identity::whoami(&cli.global, args),
+        Command::Identity(cmd) => commands::identity::identity(&cli.global, cmd),
+        Command::Seal(args) => commands::parcel::seal(&cli.global, args),
+        Command::Open(args) => commands::parcel::open(&cli.global, args),
+        Command::Inspect(args) => commands::parcel::inspect(&cli.global, args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            failure.report(json);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+impl Command {
+    fn wants_json(&self) -> bool {
+        match self {
+            Command::Init(a) => a.json,
+            Command::Whoami(a) => a.json,
+            Command::Identity(c) => c.wants_json(),
+            Command::Seal(a) => a.json,
+            Command::Open(a) => a.json,
+            Command::Inspect(a) => a.json,
+        }
+    }
+}

@@ -209,10 +209,11 @@ impl Identity {
                 if meta_line.replace(json.trim()).is_some() {
                     return Err(IdentityError::Damaged("two sealpost-identity lines".into()));
                 }
-            } else if !line.is_empty() && !line.starts_with('#') {
-                if age_line.replace(line).is_some() {
-                    return Err(IdentityError::Damaged("more than one secret key line".into()));
-                }
+            } else if !line.is_empty() && !line.starts_with('#') && age_line.replace(line).is_some()
+            {
+                return Err(IdentityError::Damaged(
+                    "more than one secret key line".into(),
+                ));
             }
         }
         let age_line = age_line.ok_or(IdentityError::NotAnIdentity)?;
@@ -267,10 +268,14 @@ fn check_name(field: &'static str, value: &str) -> Result<String, IdentityError>
         return Err(invalid("is empty".into()));
     }
     if value.chars().count() > MAX_NAME_CHARS {
-        return Err(invalid(format!("is longer than {MAX_NAME_CHARS} characters")));
+        return Err(invalid(format!(
+            "is longer than {MAX_NAME_CHARS} characters"
+        )));
     }
     if value.chars().any(char::is_control) {
-        return Err(invalid("contains control characters (such as a line break)".into()));
+        return Err(invalid(
+            "contains control characters (such as a line break)".into(),
+        ));
     }
     Ok(value.to_owned())
 }
@@ -319,6 +324,9 @@ mod tests {
         ));
         let id = Identity::generate("A", "B").unwrap();
         let doc = id.to_document().replace("\"v\":1", "\"v\":2");
-        assert!(matches!(Identity::from_document(&doc), Err(IdentityError::Damaged(_))));
+        assert!(matches!(
+            Identity::from_document(&doc),
+            Err(IdentityError::Damaged(_))
+        ));
     }
 }

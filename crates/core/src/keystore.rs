@@ -111,6 +111,24 @@ pub enum KeystoreError {
     },
 }
 
+impl KeystoreError {
+    /// A stable machine-readable code for this error (for scripts and the desktop app).
+    pub fn code(&self) -> &'static str {
+        match self {
+            KeystoreError::NotInitialised { .. } => "not-initialised",
+            KeystoreError::AlreadyInitialised { .. } => "already-initialised",
+            KeystoreError::KeyringUnavailable { .. } => "keyring-unavailable",
+            KeystoreError::KeyringRead { .. } => "keyring-read-failed",
+            KeystoreError::PassphraseRequired => "passphrase-required",
+            KeystoreError::WrongPassphrase { .. } => "wrong-passphrase",
+            KeystoreError::KeysDoNotMatchProfile { .. } => "keys-do-not-match-profile",
+            KeystoreError::Damaged { .. } => "damaged-file",
+            KeystoreError::Identity(_) => "invalid-identity",
+            KeystoreError::Io { .. } => "io",
+        }
+    }
+}
+
 fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> KeystoreError {
     let context = context.into();
     move |source| KeystoreError::Io { context, source }
@@ -269,8 +287,10 @@ impl Home {
             Err(e) if !replace => return Err(e),
             Err(_) => None,
         };
-        create_private_dir(&self.dir)
-            .map_err(io_err(format!("cannot create the data directory {}", self.display())))?;
+        create_private_dir(&self.dir).map_err(io_err(format!(
+            "cannot create the data directory {}",
+            self.display()
+        )))?;
 
         let document = identity.to_document();
         let secret = match protection {
@@ -373,7 +393,8 @@ pub fn write_backup(
         None => document.as_bytes().to_vec(),
     };
     let bytes = Zeroizing::new(bytes);
-    write_atomically(path, &bytes, false).map_err(io_err(format!("cannot write {}", path.display())))
+    write_atomically(path, &bytes, false)
+        .map_err(io_err(format!("cannot write {}", path.display())))
 }
 
 /// A backup file read into memory, not yet decrypted.
@@ -411,7 +432,8 @@ impl Backup {
 }
 
 fn read_bounded(path: &Path) -> Result<Vec<u8>, KeystoreError> {
-    let file = std::fs::File::open(path).map_err(io_err(format!("cannot open {}", path.display())))?;
+    let file =
+        std::fs::File::open(path).map_err(io_err(format!("cannot open {}", path.display())))?;
     let mut bytes = Vec::new();
     file.take(MAX_SECRET_FILE + 1)
         .read_to_end(&mut bytes)

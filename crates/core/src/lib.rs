@@ -20,6 +20,6 @@ pub mod passphrase;
 pub mod progress;
 
 pub use identity::{Identity, IdentityError, MemberCard};
-pub use keystore::{Home, KeystoreError, KeystoreKind, Profile};
+pub use keystore::{Backup, Home, KeystoreError, KeystoreKind, Profile, Protection};
 pub use passphrase::{Passphrase, PassphraseError};
 pub use sealpost_format as format;

@@ -40,6 +40,17 @@ pub enum PassphraseError {
     },
 }
 
+impl PassphraseError {
+    /// A stable machine-readable code for this error (for scripts and the desktop app).
+    pub fn code(&self) -> &'static str {
+        match self {
+            PassphraseError::Read { .. } => "passphrase-file-unreadable",
+            PassphraseError::Empty { .. } => "passphrase-empty",
+            PassphraseError::TooShort { .. } => "passphrase-too-short",
+        }
+    }
+}
+
 /// A secret typed by a person. Never printed: `Debug` shows a placeholder, and the memory is
 /// zeroed when dropped.
 pub struct Passphrase(SecretString);
@@ -85,6 +96,16 @@ impl Passphrase {
         Ok(())
     }
 
+    /// Whether two passphrases are equal, compared in constant time.
+    pub fn same_as(&self, other: &Passphrase) -> bool {
+        use subtle::ConstantTimeEq;
+        let (a, b) = (
+            self.0.expose_secret().as_bytes(),
+            other.0.expose_secret().as_bytes(),
+        );
+        a.len() == b.len() && bool::from(a.ct_eq(b))
+    }
+
     pub(crate) fn to_secret(&self) -> SecretString {
         SecretString::from(self.0.expose_secret().to_owned())
     }
@@ -122,7 +143,10 @@ mod tests {
         assert_eq!(burmese.chars().count(), 12);
         Passphrase::new(burmese).unwrap().check_strength().unwrap();
         let short = Passphrase::new("short".into()).unwrap();
-        assert!(matches!(short.check_strength(), Err(PassphraseError::TooShort { chars: 5 })));
+        assert!(matches!(
+            short.check_strength(),
+            Err(PassphraseError::TooShort { chars: 5 })
+        ));
         assert_eq!(format!("{short:?}"), "Passphrase(<hidden>)");
     }
 }

@@ -56,7 +56,8 @@ impl SigningPublicKey {
 
     /// A public key from its 32 bytes, refusing invalid and weak (small-order) points.
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, KeyError> {
-        let invalid = || KeyError::Invalid(format!("{KEY_PREFIX}{}", BASE64URL_NOPAD.encode(bytes)));
+        let invalid =
+            || KeyError::Invalid(format!("{KEY_PREFIX}{}", BASE64URL_NOPAD.encode(bytes)));
         let key = VerifyingKey::from_bytes(bytes).map_err(|_| invalid())?;
         if key.is_weak() {
             return Err(invalid());
@@ -67,7 +68,11 @@ impl SigningPublicKey {
 
 impl fmt::Display for SigningPublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{KEY_PREFIX}{}", BASE64URL_NOPAD.encode(self.0.as_bytes()))
+        write!(
+            f,
+            "{KEY_PREFIX}{}",
+            BASE64URL_NOPAD.encode(self.0.as_bytes())
+        )
     }
 }
 
@@ -83,7 +88,9 @@ impl FromStr for SigningPublicKey {
     fn from_str(s: &str) -> Result<Self, KeyError> {
         let malformed = || KeyError::Malformed(s.to_owned());
         let encoded = s.strip_prefix(KEY_PREFIX).ok_or_else(malformed)?;
-        let bytes = BASE64URL_NOPAD.decode(encoded.as_bytes()).map_err(|_| malformed())?;
+        let bytes = BASE64URL_NOPAD
+            .decode(encoded.as_bytes())
+            .map_err(|_| malformed())?;
         let bytes: [u8; 32] = bytes.try_into().map_err(|_| malformed())?;
         Self::from_bytes(&bytes)
     }
@@ -229,7 +236,10 @@ mod tests {
         let mut identity = [0u8; 32];
         identity[0] = 1;
         let text = format!("ed25519:{}", BASE64URL_NOPAD.encode(&identity));
-        assert!(matches!(text.parse::<SigningPublicKey>(), Err(KeyError::Invalid(_))));
+        assert!(matches!(
+            text.parse::<SigningPublicKey>(),
+            Err(KeyError::Invalid(_))
+        ));
     }
 
     #[test]
@@ -237,7 +247,9 @@ mod tests {
         let signer = key(1);
         let public = SigningPublicKey::from_signing_key(&signer);
         let sig = SigningContext::Manifest.sign(&signer, b"bytes");
-        SigningContext::Manifest.verify(&public, b"bytes", &sig).unwrap();
+        SigningContext::Manifest
+            .verify(&public, b"bytes", &sig)
+            .unwrap();
         assert_eq!(
             SigningContext::Roster.verify(&public, b"bytes", &sig),
             Err(SignatureError::Mismatch)
@@ -263,7 +275,10 @@ mod tests {
         let b = SigningPublicKey::from_signing_key(&key(2));
         let fp = Fingerprint::of_member(&a, "age1x").to_string();
         assert_eq!(fp.len(), 8 * 5 + 7);
-        assert!(fp.split(' ').all(|g| g.len() == 5 && g.bytes().all(|c| c.is_ascii_digit())));
+        assert!(
+            fp.split(' ')
+                .all(|g| g.len() == 5 && g.bytes().all(|c| c.is_ascii_digit()))
+        );
         assert_eq!(fp, Fingerprint::of_member(&a, "age1x").to_string());
         assert_ne!(fp, Fingerprint::of_member(&b, "age1x").to_string());
         assert_ne!(fp, Fingerprint::of_member(&a, "age1y").to_string());

@@ -14,6 +14,6 @@ mod label;
 
 pub use ids::{ClusterId, IdError, MemberId, ParcelId};
 pub use keys::{
-    Fingerprint, KeyError, SignatureError, SigningContext, SigningPublicKey, SIGNATURE_LEN,
+    Fingerprint, KeyError, SIGNATURE_LEN, SignatureError, SigningContext, SigningPublicKey,
 };
 pub use label::{Label, LabelError};

@@ -264,7 +264,9 @@ impl Manifest {
         if let Some(note) = &self.note
             && note.chars().count() > MAX_NOTE_CHARS
         {
-            return Err(format!("the note is longer than {MAX_NOTE_CHARS} characters"));
+            return Err(format!(
+                "the note is longer than {MAX_NOTE_CHARS} characters"
+            ));
         }
         match self.encryption {
             Encryption::X25519 => {
@@ -340,9 +342,9 @@ pub(crate) mod tests {
                 member_id: sender_id,
                 name: "Aye".into(),
                 org: "NGO".into(),
-                sig_pk: SigningPublicKey::from_signing_key(
-                    &ed25519_dalek::SigningKey::from_bytes(&[3; 32]),
-                ),
+                sig_pk: SigningPublicKey::from_signing_key(&ed25519_dalek::SigningKey::from_bytes(
+                    &[3; 32],
+                )),
             },
             encryption: Encryption::X25519,
             recipients: vec![Recipient {
@@ -388,15 +390,13 @@ pub(crate) mod tests {
         }
         assert!(!text.contains("supersedes"));
         assert_eq!(Manifest::parse(&bytes).unwrap(), m);
-        assert_eq!(
-            Manifest::claimed_signer(&bytes).unwrap(),
-            m.sender.sig_pk
-        );
+        assert_eq!(Manifest::claimed_signer(&bytes).unwrap(), m.sender.sig_pk);
     }
 
     #[test]
     fn strict_rules_refuse_bad_manifests() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut Manifest)>)> = vec![
+        type Mutation = Box<dyn Fn(&mut Manifest)>;
+        let cases: Vec<(&str, Mutation)> = vec![
             ("version", Box::new(|m| m.v = 2)),
             ("refused", Box::new(|m| m.files[0].name = "../x".into())),
             (
@@ -408,7 +408,10 @@ pub(crate) mod tests {
                 }),
             ),
             ("note", Box::new(|m| m.note = Some("x".repeat(4001)))),
-            ("sender is not", Box::new(|m| m.recipients[0].member_id = None)),
+            (
+                "sender is not",
+                Box::new(|m| m.recipients[0].member_id = None),
+            ),
             (
                 "sorted",
                 Box::new(|m| {
@@ -416,12 +419,15 @@ pub(crate) mod tests {
                     m.recipients.push(r);
                 }),
             ),
-            ("lists recipients", Box::new(|m| m.encryption = Encryption::Scrypt)),
-            ("cannot have `sources`", Box::new(|m| m.sources = Some(vec![]))),
             (
-                "must name",
-                Box::new(|m| m.kind = ParcelKind::Correction),
+                "lists recipients",
+                Box::new(|m| m.encryption = Encryption::Scrypt),
             ),
+            (
+                "cannot have `sources`",
+                Box::new(|m| m.sources = Some(vec![])),
+            ),
+            ("must name", Box::new(|m| m.kind = ParcelKind::Correction)),
             (
                 "lowercase word",
                 Box::new(|m| {
@@ -451,6 +457,10 @@ pub(crate) mod tests {
     fn unknown_fields_are_refused() {
         let text = String::from_utf8(sample().to_bytes()).unwrap();
         let extra = text.replacen("{", "{\"surprise\":1,", 1);
-        assert!(Manifest::parse(extra.as_bytes()).unwrap_err().contains("surprise"));
+        assert!(
+            Manifest::parse(extra.as_bytes())
+                .unwrap_err()
+                .contains("surprise")
+        );
     }
 }

@@ -17,8 +17,10 @@ mod pipeline;
 mod seal;
 mod tarball;
 
+/// An `age1…` X25519 public key that parcels are sealed to (parse it with `str::parse`).
+pub use age::x25519::Recipient as AgeRecipient;
 pub use manifest::{
-    Compression, Encryption, FileEntry, FILES_PREFIX, MANIFEST_ENTRY, MAX_MANIFEST_BYTES,
+    Compression, Encryption, FILES_PREFIX, FileEntry, MANIFEST_ENTRY, MAX_MANIFEST_BYTES,
     MAX_NOTE_CHARS, Manifest, ParcelKind, Recipient, SIGNATURE_ENTRY, Sender, Sha256Digest,
 };
 pub use names::MAX_NAME_BYTES;
@@ -144,7 +146,9 @@ pub enum OpenError {
     #[error("this parcel is password-protected: open it with --password-file FILE")]
     PasswordProtected,
     /// An identity parcel was opened with a password.
-    #[error("this parcel is sealed to members' keys, not a password: open it without --password-file")]
+    #[error(
+        "this parcel is sealed to members' keys, not a password: open it without --password-file"
+    )]
     NotPasswordProtected,
     /// The parcel ends early.
     #[error("the parcel is truncated (incomplete download or copy?): {detail}")]
@@ -171,9 +175,7 @@ pub enum OpenError {
         size: u64,
     },
     /// The manifest's signature does not verify.
-    #[error(
-        "the manifest signature is invalid: this parcel was not sealed by the sender it names"
-    )]
+    #[error("the manifest signature is invalid: this parcel was not sealed by the sender it names")]
     BadSignature,
     /// The manifest is validly signed, but not by the sender the reader expected.
     #[error("the parcel was signed by {actual}, not by the expected sender {expected}")]

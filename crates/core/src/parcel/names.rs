@@ -37,7 +37,9 @@ pub(crate) fn check_file_name(name: &str) -> Result<(), String> {
         return Err("the name contains invisible text-direction characters".into());
     }
     if let Some(c) = name.chars().find(|c| "<>:\"|?*".contains(*c)) {
-        return Err(format!("the name contains {c:?}, which Windows does not allow"));
+        return Err(format!(
+            "the name contains {c:?}, which Windows does not allow"
+        ));
     }
     if name.ends_with(['.', ' ']) || name.starts_with(' ') {
         return Err("the name starts with a space or ends with a space or a dot".into());
@@ -56,7 +58,9 @@ pub(crate) fn check_file_name(name: &str) -> Result<(), String> {
 /// `a.csv` are the same file.
 pub(crate) fn find_duplicate<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let mut seen = std::collections::HashSet::new();
-    names.into_iter().find(|name| !seen.insert(name.to_lowercase()))
+    names
+        .into_iter()
+        .find(|name| !seen.insert(name.to_lowercase()))
 }
 
 #[cfg(test)]

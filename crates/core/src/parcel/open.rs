@@ -257,10 +257,13 @@ fn unseal<R: Read>(
     let manifest_bytes = entry(MANIFEST_ENTRY, MAX_MANIFEST_BYTES)?;
     let signature = entry(SIGNATURE_ENTRY, sealpost_format::SIGNATURE_LEN as u64)?;
 
-    let (signer, sender_status) =
-        verify_signature(&manifest_bytes, &signature, options.expected_sender.as_ref())?;
-    let manifest = Manifest::parse(&manifest_bytes)
-        .map_err(|detail| OpenError::InvalidManifest { detail })?;
+    let (signer, sender_status) = verify_signature(
+        &manifest_bytes,
+        &signature,
+        options.expected_sender.as_ref(),
+    )?;
+    let manifest =
+        Manifest::parse(&manifest_bytes).map_err(|detail| OpenError::InvalidManifest { detail })?;
     if manifest.sender.sig_pk != signer {
         return Err(OpenError::InvalidManifest {
             detail: "it names a different signing key than the one that signed it".into(),

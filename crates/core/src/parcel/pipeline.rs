@@ -24,7 +24,8 @@ pub(crate) struct Tally {
 fn pool() -> (SyncSender<Vec<u8>>, Receiver<Vec<u8>>) {
     let (tx, rx) = sync_channel(POOL);
     for _ in 0..POOL {
-        tx.send(Vec::with_capacity(CHUNK)).expect("room for the pool");
+        tx.send(Vec::with_capacity(CHUNK))
+            .expect("room for the pool");
     }
     (tx, rx)
 }
@@ -153,9 +154,8 @@ impl<W: Write + Send + 'static> HashingWriter<W> {
     }
 
     fn send_current(&mut self) -> io::Result<()> {
-        let next = match self.empty.recv() {
-            Ok(next) => next,
-            Err(_) => return Err(self.worker_error()),
+        let Ok(next) = self.empty.recv() else {
+            return Err(self.worker_error());
         };
         let buf = std::mem::replace(&mut self.current, next);
         let full = self.full.as_ref().expect("not finished");

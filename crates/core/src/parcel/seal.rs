@@ -114,7 +114,9 @@ impl FileSource {
 
 impl std::fmt::Debug for FileSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FileSource").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("FileSource")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -232,7 +234,14 @@ pub fn seal<W: Write>(
                 zstd.multithread(workers as u32).map_err(write_err)?;
             }
             let tar = TarWriter::new(zstd, mtime);
-            let tar = write_entries(tar, &manifest, &manifest_bytes, &signature, &files, progress)?;
+            let tar = write_entries(
+                tar,
+                &manifest,
+                &manifest_bytes,
+                &signature,
+                &files,
+                progress,
+            )?;
             let mut plaintext = tar.finish().and_then(|z| z.finish()).map_err(write_err)?;
             let len = plaintext.count;
             write_skippable_padding(&mut plaintext, len).map_err(write_err)?;
@@ -240,7 +249,14 @@ pub fn seal<W: Write>(
         }
         Compression::None => {
             let tar = TarWriter::new(plaintext, mtime);
-            let tar = write_entries(tar, &manifest, &manifest_bytes, &signature, &files, progress)?;
+            let tar = write_entries(
+                tar,
+                &manifest,
+                &manifest_bytes,
+                &signature,
+                &files,
+                progress,
+            )?;
             let mut plaintext = tar.finish().map_err(write_err)?;
             let len = plaintext.count;
             write_zero_padding(&mut plaintext, len).map_err(write_err)?;
@@ -274,7 +290,9 @@ pub fn seal_to_file(
         SealError::Write { source, .. } => write_err(source),
         other => other,
     })?;
-    buffered.into_inner().map_err(|e| write_err(e.into_error()))?;
+    buffered
+        .into_inner()
+        .map_err(|e| write_err(e.into_error()))?;
     let size = out.file().metadata().map_err(write_err)?.len();
     out.commit(false).map_err(|e| match e.kind() {
         io::ErrorKind::AlreadyExists => SealError::OutputExists {
@@ -291,9 +309,14 @@ fn check_note(note: Option<String>) -> Result<Option<String>, SealError> {
         reason: reason.into(),
     };
     if note.chars().count() > MAX_NOTE_CHARS {
-        return Err(invalid(&format!("is longer than {MAX_NOTE_CHARS} characters")));
+        return Err(invalid(&format!(
+            "is longer than {MAX_NOTE_CHARS} characters"
+        )));
     }
-    if note.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if note
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err(invalid("contains control characters"));
     }
     Ok((!note.trim().is_empty()).then_some(note))
@@ -320,7 +343,8 @@ fn addressing(
             let mut keys: BTreeMap<String, (age::x25519::Recipient, Option<MemberId>)> =
                 BTreeMap::new();
             for recipient in list {
-                keys.entry(recipient.to_string()).or_insert((recipient, None));
+                keys.entry(recipient.to_string())
+                    .or_insert((recipient, None));
             }
             keys.insert(own.to_string(), (own, Some(sender.member_id())));
             let encryptor = age::Encryptor::with_recipients(
@@ -341,7 +365,10 @@ fn addressing(
 
 /// First pass: each file's size and SHA-256, for the manifest.
 fn hash_files(files: &[FileSource], progress: &dyn Progress) -> Result<Vec<FileEntry>, SealError> {
-    progress.start(Phase::Hashing, files.iter().map(FileSource::size_hint).sum());
+    progress.start(
+        Phase::Hashing,
+        files.iter().map(FileSource::size_hint).sum(),
+    );
     let mut buf = vec![0u8; COPY_BUFFER];
     let mut entries = Vec::with_capacity(files.len());
     for file in files {
@@ -399,7 +426,9 @@ fn write_entries<W: Write>(
         while left > 0 {
             let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
             // The helper thread reports read errors from `finish`; here they look like EOF.
-            let n = reader.read(&mut buf[..want]).map_err(|e| file.read_error(e))?;
+            let n = reader
+                .read(&mut buf[..want])
+                .map_err(|e| file.read_error(e))?;
             if n == 0 {
                 break;
             }

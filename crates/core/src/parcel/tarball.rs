@@ -73,7 +73,7 @@ impl<W: Write> TarWriter<W> {
             cut -= 1;
         }
         let size_field = if size > MAX_OCTAL_SIZE { 0 } else { size };
-        let header = header_block(path[..cut].as_bytes(), size_field, b'0', self.mtime);
+        let header = header_block(&path.as_bytes()[..cut], size_field, b'0', self.mtime);
         self.inner.write_all(&header)
     }
 
@@ -139,7 +139,10 @@ fn octal(field: &mut [u8], value: u64) {
 }
 
 fn parse_octal(field: &[u8], what: &str) -> Result<u64, TarError> {
-    let end = field.iter().position(|&b| b == 0 || b == b' ').unwrap_or(field.len());
+    let end = field
+        .iter()
+        .position(|&b| b == 0 || b == b' ')
+        .unwrap_or(field.len());
     let (digits, rest) = field.split_at(end);
     if digits.is_empty()
         || !digits.iter().all(|b| (b'0'..=b'7').contains(b))
@@ -245,7 +248,9 @@ impl<R: Read> TarReader<R> {
 impl<R: Read> Read for TarReader<R> {
     /// Reads the current entry's content; returns 0 at its end.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let want = buf.len().min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
+        let want = buf
+            .len()
+            .min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
         if want == 0 {
             return Ok(0);
         }
@@ -276,7 +281,13 @@ fn parse_header(block: &[u8; BLOCK]) -> Result<RawHeader, TarError> {
     let sum: u64 = block
         .iter()
         .enumerate()
-        .map(|(i, &b)| if (148..156).contains(&i) { u64::from(b' ') } else { u64::from(b) })
+        .map(|(i, &b)| {
+            if (148..156).contains(&i) {
+                u64::from(b' ')
+            } else {
+                u64::from(b)
+            }
+        })
         .sum();
     if stored != sum {
         return malformed("tar header checksum does not match");
@@ -382,8 +393,10 @@ mod tests {
         let bytes = write(&entries);
         assert_eq!(bytes.len() % 512, 0);
         let back = read_all(&bytes).unwrap();
-        let expect: Vec<(String, Vec<u8>)> =
-            entries.iter().map(|(p, b)| (p.to_string(), b.to_vec())).collect();
+        let expect: Vec<(String, Vec<u8>)> = entries
+            .iter()
+            .map(|(p, b)| (p.to_string(), b.to_vec()))
+            .collect();
         assert_eq!(back, expect);
     }
 
@@ -408,7 +421,13 @@ mod tests {
         let bytes = w.data().clone();
         let mut r = TarReader::new(&bytes[..]);
         let h = r.next_entry().unwrap().unwrap();
-        assert_eq!(h, EntryHeader { path: "files/big".into(), size });
+        assert_eq!(
+            h,
+            EntryHeader {
+                path: "files/big".into(),
+                size
+            }
+        );
         let mut archive = tar::Archive::new(&bytes[..]);
         let entry = archive.entries().unwrap().next().unwrap().unwrap();
         assert_eq!(entry.size(), size);
@@ -452,12 +471,14 @@ mod tests {
             assert!(err.contains("only regular files"), "{kind:?}: {err}");
         }
         let mut b = tar::Builder::new(Vec::new());
-        b.append_pax_extensions([("comment", &vec![b'a'; 70_000][..])]).unwrap();
+        b.append_pax_extensions([("comment", &vec![b'a'; 70_000][..])])
+            .unwrap();
         let bytes = b.into_inner().unwrap();
         let err = read_all(&bytes).unwrap_err().to_string();
         assert!(err.contains("too large"), "{err}");
         let mut b = tar::Builder::new(Vec::new());
-        b.append_pax_extensions([("linkpath", &b"/etc"[..])]).unwrap();
+        b.append_pax_extensions([("linkpath", &b"/etc"[..])])
+            .unwrap();
         let mut bytes = b.into_inner().unwrap();
         bytes.extend(tar_crate_entry(tar::EntryType::Regular, "files/x", b""));
         let err = read_all(&bytes).unwrap_err().to_string();
@@ -468,12 +489,22 @@ mod tests {
     fn refuses_damaged_headers_and_missing_end_marker() {
         let mut bytes = write(&[("files/a", b"abc")]);
         bytes[0] ^= 1;
-        assert!(read_all(&bytes).unwrap_err().to_string().contains("checksum"));
+        assert!(
+            read_all(&bytes)
+                .unwrap_err()
+                .to_string()
+                .contains("checksum")
+        );
         let bytes = write(&[("files/a", b"abc")]);
         let cut = &bytes[..1024];
         assert!(matches!(read_all(cut), Err(TarError::Io(_))));
         let mut bytes = write(&[("files/a", b"abc")]);
         bytes[515] = 1; // inside the entry's padding
-        assert!(read_all(&bytes).unwrap_err().to_string().contains("padding"));
+        assert!(
+            read_all(&bytes)
+                .unwrap_err()
+                .to_string()
+                .contains("padding")
+        );
     }
 }

@@ -1,0 +1,4 @@
+//! One module per group of commands.
+
+pub(crate) mod identity;
+pub(crate) mod parcel;

@@ -1,0 +1,427 @@
+//! `seal`, `open` and `inspect`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use sealpost_core::Passphrase;
+use sealpost_core::parcel::{
+    self, Addressees, AgeRecipient, Compression, Destination, FileSource, Key, Manifest,
+    OpenOptions, SealRequest, SenderStatus,
+};
+use sealpost_format::{Fingerprint, Label, SigningPublicKey};
+use serde::Serialize;
+
+use crate::Global;
+use crate::commands::identity::unlock;
+use crate::failure::Failure;
+use crate::output::{Bar, print_json, size};
+
+#[derive(Debug, Args)]
+pub(crate) struct SealArgs {
+    /// The files to seal
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Recipients' age public keys (age1…); you are always added
+    #[arg(
+        long = "to",
+        value_name = "RECIPIENT",
+        num_args = 1..,
+        required_unless_present = "password_file",
+        conflicts_with = "password_file"
+    )]
+    to: Vec<String>,
+    /// Confidentiality label: public, restricted, confidential or highly-confidential
+    #[arg(long)]
+    label: Label,
+    /// A note for the recipients (sealed with the files)
+    #[arg(long)]
+    note: Option<String>,
+    /// Do not compress (for files that are already compressed, or for speed)
+    #[arg(long)]
+    no_compress: bool,
+    /// Protect the parcel with the password in FILE instead of recipients' keys (for sharing by
+    /// email or USB; nobody else's key opens it, not even yours)
+    #[arg(long, value_name = "FILE")]
+    password_file: Option<PathBuf>,
+    /// Where to write the parcel (never overwritten)
+    #[arg(short, long, value_name = "OUT")]
+    output: PathBuf,
+    /// Print the result as JSON
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct OpenArgs {
+    /// The parcel file
+    parcel: PathBuf,
+    /// The folder to write the files into (created if needed; files are never overwritten)
+    #[arg(
+        short,
+        long,
+        value_name = "DIR",
+        required_unless_present = "check",
+        conflicts_with = "check"
+    )]
+    output: Option<PathBuf>,
+    /// Verify the whole parcel but write nothing
+    #[arg(long)]
+    check: bool,
+    /// Refuse the parcel unless it was signed by this key (ed25519:…)
+    #[arg(long, value_name = "SIGNING_KEY")]
+    expect_sender: Option<SigningPublicKey>,
+    /// Open a password-protected parcel with the password in FILE
+    #[arg(long, value_name = "FILE")]
+    password_file: Option<PathBuf>,
+    /// Print the result as JSON
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InspectArgs {
+    /// The parcel file
+    parcel: PathBuf,
+    /// Refuse the parcel unless it was signed by this key (ed25519:…)
+    #[arg(long, value_name = "SIGNING_KEY")]
+    expect_sender: Option<SigningPublicKey>,
+    /// Inspect a password-protected parcel with the password in FILE
+    #[arg(long, value_name = "FILE")]
+    password_file: Option<PathBuf>,
+    /// Print the result as JSON
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+fn parse_recipient(text: &str) -> Result<AgeRecipient, Failure> {
+    text.parse().map_err(|_| {
+        Failure::new(
+            "invalid-recipient",
+            format!(
+                "{text:?} is not an age public key (age1…); ask the recipient to run \
+                 `sealpost whoami` and send you their age recipient"
+            ),
+        )
+    })
+}
+
+#[derive(Serialize)]
+struct SealReport<'a> {
+    parcel_id: String,
+    output: String,
+    size: u64,
+    #[serde(flatten)]
+    summary: ManifestSummary<'a>,
+}
+
+/// The parts of a manifest that `seal --json` and `inspect --json` report.
+#[derive(Serialize)]
+struct ManifestSummary<'a> {
+    kind: &'a str,
+    label: Label,
+    note: Option<&'a str>,
+    created_at: String,
+    encryption: parcel::Encryption,
+    compression: Compression,
+    recipients: &'a [parcel::Recipient],
+    files: &'a [parcel::FileEntry],
+}
+
+impl<'a> ManifestSummary<'a> {
+    fn of(m: &'a Manifest) -> Self {
+        Self {
+            kind: m.kind.as_str(),
+            label: m.label,
+            note: m.note.as_deref(),
+            created_at: rfc3339(m),
+            encryption: m.encryption,
+            compression: m.compression,
+            recipients: &m.recipients,
+            files: &m.files,
+        }
+    }
+}
+
+fn rfc3339(m: &Manifest) -> String {
+    m.created_at
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("a UTC time formats")
+}
+
+pub(crate) fn seal(global: &Global, args: &SealArgs) -> Result<(), Failure> {
+    let sender = unlock(global)?;
+    let to = match &args.password_file {
+        Some(file) => {
+            let password = Passphrase::read_file(file)?;
+            password.check_strength()?;
+            Addressees::Password(password)
+        }
+        None => Addressees::Recipients(
+            args.to
+                .iter()
+                .map(|r| parse_recipient(r))
+                .collect::<Result<_, _>>()?,
+        ),
+    };
+    let files = args
+        .files
+        .iter()
+        .map(|path| FileSource::from_path(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    let request = SealRequest {
+        label: args.label,
+        note: args.note.clone(),
+        files,
+        to,
+        compression: if args.no_compress {
+            Compression::None
+        } else {
+            Compression::Zstd
+        },
+    };
+    let sealed = parcel::seal_to_file(&sender, request, &args.output, &Bar::new())?;
+    let m = &sealed.manifest;
+    let output = args.output.display().to_string();
+    if args.json {
+        print_json(&SealReport {
+            parcel_id: m.parcel_id.to_string(),
+            output,
+            size: sealed.size,
+            summary: ManifestSummary::of(m),
+        });
+        return Ok(());
+    }
+    println!(
+        "Sealed {} file{} ({}) into {output} ({}), label {}.",
+        m.files.len(),
+        if m.files.len() == 1 { "" } else { "s" },
+        size(m.total_size()),
+        size(sealed.size),
+        m.label
+    );
+    println!("  parcel id: {}", m.parcel_id);
+    if args.password_file.is_some() {
+        println!("  Only the password opens it, not even your own key.");
+        println!(
+            "  Send the password by another channel than the parcel (a call, not the same email)."
+        );
+    } else {
+        println!(
+            "  recipients: {} (you included, so you can re-open and audit what you sent)",
+            m.recipients.len()
+        );
+    }
+    Ok(())
+}
+
+/// The sender as `open --json` and `inspect --json` report it.
+#[derive(Serialize)]
+struct SenderReport<'a> {
+    member_id: String,
+    name: &'a str,
+    org: &'a str,
+    signing_key: String,
+    fingerprint: Option<Fingerprint>,
+    status: SenderStatus,
+}
+
+impl<'a> SenderReport<'a> {
+    fn of(m: &'a Manifest, status: SenderStatus) -> Self {
+        // The sender's own recipient entry carries their age key; with the signing key it
+        // gives the fingerprint that `sealpost whoami` shows on the sender's side.
+        let fingerprint = m
+            .recipients
+            .iter()
+            .find(|r| r.member_id == Some(m.sender.member_id))
+            .map(|r| Fingerprint::of_member(&m.sender.sig_pk, &r.age_recipient));
+        Self {
+            member_id: m.sender.member_id.to_string(),
+            name: &m.sender.name,
+            org: &m.sender.org,
+            signing_key: m.sender.sig_pk.to_string(),
+            fingerprint,
+            status,
+        }
+    }
+
+    fn print(&self) {
+        println!("From:    {} ({})", self.name, self.org);
+        match self.status {
+            SenderStatus::Verified => {
+                println!(
+                    "Sender:  verified: signed by the expected key {}",
+                    self.signing_key
+                );
+            }
+            _ => {
+                println!(
+                    "Sender:  UNVERIFIED: the signature is valid, but nothing confirms that {} \
+                     belongs to {}.",
+                    self.signing_key, self.name
+                );
+                if let Some(fp) = &self.fingerprint {
+                    println!(
+                        "         Compare this fingerprint with theirs by phone: {fp}; or pass \
+                         --expect-sender."
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn key_for<'a>(
+    global: &Global,
+    password_file: Option<&PathBuf>,
+    identity: &'a mut Option<sealpost_core::Identity>,
+    password: &'a mut Option<Passphrase>,
+) -> Result<Key<'a>, Failure> {
+    match password_file {
+        // A password parcel needs no identity: anyone with the password may open it.
+        Some(file) => Ok(Key::Password(password.insert(Passphrase::read_file(file)?))),
+        None => Ok(Key::Identity(identity.insert(unlock(global)?))),
+    }
+}
+
+#[derive(Serialize)]
+struct OpenReport<'a> {
+    parcel_id: String,
+    kind: &'a str,
+    label: Label,
+    note: Option<&'a str>,
+    created_at: String,
+    sender: SenderReport<'a>,
+    files: &'a [parcel::OpenedFile],
+    written: bool,
+}
+
+pub(crate) fn open(global: &Global, args: &OpenArgs) -> Result<(), Failure> {
+    let (mut identity, mut password) = (None, None);
+    let key = key_for(
+        global,
+        args.password_file.as_ref(),
+        &mut identity,
+        &mut password,
+    )?;
+    let options = OpenOptions {
+        expected_sender: args.expect_sender,
+    };
+    let destination = match &args.output {
+        Some(dir) => Destination::Directory(dir),
+        None => Destination::VerifyOnly,
+    };
+    let opened = parcel::open_file(&args.parcel, key, &options, destination, &Bar::new())?;
+    let m = &opened.manifest;
+    let sender = SenderReport::of(m, opened.sender_status);
+    if args.json {
+        print_json(&OpenReport {
+            parcel_id: m.parcel_id.to_string(),
+            kind: m.kind.as_str(),
+            label: m.label,
+            note: m.note.as_deref(),
+            created_at: rfc3339(m),
+            sender,
+            files: &opened.files,
+            written: args.output.is_some(),
+        });
+        return Ok(());
+    }
+    println!(
+        "Parcel:  {} ({}), sealed {}",
+        m.parcel_id,
+        m.kind,
+        rfc3339(m)
+    );
+    println!(
+        "Label:   {} ({}, OCHA sensitivity {})",
+        m.label,
+        m.label.tlp(),
+        m.label.ocha_sensitivity()
+    );
+    sender.print();
+    if let Some(note) = &m.note {
+        println!("Note:    {note}");
+    }
+    match &args.output {
+        Some(dir) => println!(
+            "Verified and wrote {} file(s) to {}:",
+            opened.files.len(),
+            dir.display()
+        ),
+        None => println!(
+            "Verified {} file(s); nothing was written (--check):",
+            opened.files.len()
+        ),
+    }
+    for file in &opened.files {
+        println!(
+            "  {}  {}  sha256 {}",
+            file.name,
+            size(file.size),
+            file.sha256
+        );
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct InspectReport<'a> {
+    parcel_id: String,
+    sender: SenderReport<'a>,
+    #[serde(flatten)]
+    summary: ManifestSummary<'a>,
+    contents_verified: bool,
+}
+
+pub(crate) fn inspect(global: &Global, args: &InspectArgs) -> Result<(), Failure> {
+    let (mut identity, mut password) = (None, None);
+    let key = key_for(
+        global,
+        args.password_file.as_ref(),
+        &mut identity,
+        &mut password,
+    )?;
+    let options = OpenOptions {
+        expected_sender: args.expect_sender,
+    };
+    let file = std::fs::File::open(&args.parcel)
+        .map_err(|e| Failure::new("io", format!("cannot open {}: {e}", args.parcel.display())))?;
+    let inspected = parcel::inspect(file, key, &options)?;
+    let m = &inspected.manifest;
+    let sender = SenderReport::of(m, inspected.sender_status);
+    if args.json {
+        print_json(&InspectReport {
+            parcel_id: m.parcel_id.to_string(),
+            sender,
+            summary: ManifestSummary::of(m),
+            contents_verified: false,
+        });
+        return Ok(());
+    }
+    println!(
+        "Parcel:  {} ({}), sealed {}",
+        m.parcel_id,
+        m.kind,
+        rfc3339(m)
+    );
+    println!("Label:   {} ({})", m.label, m.label.tlp());
+    sender.print();
+    if let Some(note) = &m.note {
+        println!("Note:    {note}");
+    }
+    match m.encryption {
+        parcel::Encryption::Scrypt => println!("Sealed with a password."),
+        _ => println!(
+            "Sealed to {} recipient(s), the sender included.",
+            m.recipients.len()
+        ),
+    }
+    println!("Files ({}, {}):", m.files.len(), size(m.total_size()));
+    for f in &m.files {
+        println!("  {}  {}  {}", f.name, size(f.size), f.media_type);
+    }
+    println!(
+        "The manifest's signature is valid; the file contents are checked only by `sealpost open`."
+    );
+    Ok(())
+}

@@ -1,0 +1,51 @@
+//! How a command fails: a stable code and a one-line message saying what to do.
+
+use std::fmt::Display;
+
+use sealpost_core::parcel::{OpenError, SealError};
+use sealpost_core::{IdentityError, KeystoreError, PassphraseError};
+
+/// A failed command.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    code: &'static str,
+    message: String,
+}
+
+impl Failure {
+    pub(crate) fn new(code: &'static str, message: impl Display) -> Self {
+        Self {
+            code,
+            message: message.to_string(),
+        }
+    }
+
+    /// Prints the reason on one line of stderr; with `--json`, also `{"error":{code,message}}`
+    /// on stdout, so scripts can branch on the code.
+    pub(crate) fn report(&self, json: bool) {
+        let one_line = self.message.replace(['\n', '\r'], " ");
+        eprintln!("sealpost: error: {one_line}");
+        if json {
+            let body = serde_json::json!({"error": {"code": self.code, "message": one_line}});
+            println!("{body}");
+        }
+    }
+}
+
+macro_rules! failure_from {
+    ($($error:ty),*) => {$(
+        impl From<$error> for Failure {
+            fn from(e: $error) -> Self {
+                Failure::new(e.code(), e)
+            }
+        }
+    )*};
+}
+
+failure_from!(KeystoreError, PassphraseError, SealError, OpenError);
+
+impl From<IdentityError> for Failure {
+    fn from(e: IdentityError) -> Self {
+        Failure::from(KeystoreError::from(e))
+    }
+}
