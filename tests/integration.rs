@@ -1,1 +1,10 @@
-//! placeholder
+//! End-to-end tests of the `sealpost` command-line tool: the real binary, run as members with
+//! their own data directories, checked against Debian's `age`, `zstd`, `tar` and the Secret
+//! Service. One test binary; every other `.rs` file in `tests/` is a module of it
+//! (`autotests = false` in Cargo.toml keeps Cargo from building them as binaries of their own).
+
+mod identity;
+mod interop;
+mod keyring;
+mod seal_open;
+mod util;

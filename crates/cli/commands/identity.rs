@@ -219,19 +219,19 @@ struct ExportReport {
 }
 
 fn export(global: &Global, args: &ExportArgs) -> Result<(), Failure> {
-    // Here --passphrase-file names the backup's passphrase. A passphrase-protected identity is
-    // unlocked with SEALPOST_PASSPHRASE_FILE when set, else with that same file.
+    // For a protected backup, --passphrase-file names the backup's passphrase, and a
+    // passphrase-protected identity is unlocked with SEALPOST_PASSPHRASE_FILE when set, else
+    // with that same file. A plain export has no passphrase of its own, so --passphrase-file
+    // keeps its usual meaning there: it unlocks the identity, as the "passphrase required"
+    // error tells the user to do.
     let backup_file = global.passphrase_file.clone();
-    let unlock_file = std::env::var_os(secrets::PASSPHRASE_FILE_ENV)
-        .map(PathBuf::from)
-        .or_else(|| backup_file.clone());
-    if args.plain && backup_file.is_some() {
-        return Err(Failure::new(
-            "conflicting-options",
-            "--plain writes an unprotected file; drop --passphrase-file, or drop --plain for a \
-             protected backup",
-        ));
-    }
+    let unlock_file = if args.plain {
+        secrets::passphrase_file(global)
+    } else {
+        std::env::var_os(secrets::PASSPHRASE_FILE_ENV)
+            .map(PathBuf::from)
+            .or_else(|| backup_file.clone())
+    };
     let identity = unlock_with(global, unlock_file)?;
     let passphrase = if args.plain {
         None
@@ -293,7 +293,8 @@ fn import(global: &Global, args: &ImportArgs) -> Result<(), Failure> {
             return Err(Failure::new(
                 "already-imported",
                 format!(
-                    "{} already holds this identity; nothing to do",
+                    "{} already holds this identity; nothing to do (if its secret keys were \
+                     lost, e.g. removed from the OS keyring, add --force to store them again)",
                     home.dir().display()
                 ),
             ));

@@ -149,7 +149,8 @@ fn rfc3339(m: &Manifest) -> String {
 }
 
 pub(crate) fn seal(global: &Global, args: &SealArgs) -> Result<(), Failure> {
-    let sender = unlock(global)?;
+    // Check recipients, password and files before unlocking the identity, so that a typo is
+    // reported before anyone is asked for a passphrase.
     let to = match &args.password_file {
         Some(file) => {
             let password = Passphrase::read_file(file)?;
@@ -168,6 +169,7 @@ pub(crate) fn seal(global: &Global, args: &SealArgs) -> Result<(), Failure> {
         .iter()
         .map(|path| FileSource::from_path(path))
         .collect::<Result<Vec<_>, _>>()?;
+    let sender = unlock(global)?;
     let request = SealRequest {
         label: args.label,
         note: args.note.clone(),

@@ -531,10 +531,11 @@ impl Write for Sink {
 
 /// The files of one open, held under temporary names in the destination until all are
 /// verified. Dropped without [`Staging::commit`], it removes every temporary file, and the
-/// destination folder too if this open created it.
+/// folders this open created (the destination and any missing parents).
 struct Staging {
     dir: Option<PathBuf>,
-    created_dir: bool,
+    /// Folders this open created, deepest first.
+    created_dirs: Vec<PathBuf>,
     temps: Vec<TempPath>,
 }
 
@@ -543,7 +544,7 @@ impl Staging {
         let Destination::Directory(dir) = destination else {
             return Ok(Self {
                 dir: None,
-                created_dir: false,
+                created_dirs: Vec::new(),
                 temps: Vec::new(),
             });
         };
@@ -551,13 +552,18 @@ impl Staging {
             context: format!("cannot create the folder {}", dir.display()),
             source,
         };
-        let created_dir = !dir.exists();
-        std::fs::create_dir_all(dir).map_err(io_err)?;
+        let created_dirs = dir
+            .ancestors()
+            .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+            .map(Path::to_path_buf)
+            .collect();
+        // Built first, so that folders created before a failure are removed again.
         let staging = Self {
             dir: Some(dir.to_owned()),
-            created_dir,
+            created_dirs,
             temps: Vec::new(),
         };
+        std::fs::create_dir_all(dir).map_err(io_err)?;
         // Refuse before decrypting gigabytes, not after.
         for file in &manifest.files {
             let target = dir.join(&file.name);
@@ -619,7 +625,7 @@ impl Staging {
             context: format!("cannot sync the folder {}", dir.display()),
             source,
         })?;
-        self.created_dir = false;
+        self.created_dirs.clear();
         Ok(placed.into_iter().map(Some).collect())
     }
 }
@@ -628,9 +634,8 @@ impl Drop for Staging {
     fn drop(&mut self) {
         // Temporary files first, so that a folder this open created is empty again.
         self.temps.clear();
-        if self.created_dir
-            && let Some(dir) = &self.dir
-        {
+        // `remove_dir` removes only empty folders: anything someone else put there stays.
+        for dir in &self.created_dirs {
             let _ = std::fs::remove_dir(dir);
         }
     }
