@@ -131,7 +131,7 @@ fn init_without_keyring_or_passphrase_file_says_to_give_one() {
         if json { command.arg("--json") } else { command }.run()
     };
 
-    init(false).assert_failed_with("no OS keyring is available here");
+    init(false).assert_failed_with("no OS keyring is reachable from this session");
     init(false).assert_failed_with("give --passphrase-file FILE");
     init(true).assert_json_error("keyring-unavailable", "give --passphrase-file FILE");
     assert_no_identity(&sandbox, "alice");
@@ -152,7 +152,7 @@ fn weak_or_unreadable_passphrase_file_is_refused_and_twelve_characters_suffice()
     let eleven = sandbox.write("eleven.txt", "elevenchars\n");
     init_with(&eleven).assert_json_error(
         "passphrase-too-short",
-        "the passphrase has 11 characters; choose at least 12",
+        "too short (11 characters); choose at least 12",
     );
     let empty = sandbox.write("empty.txt", "\n");
     init_with(&empty).assert_failed_with("the passphrase is empty");

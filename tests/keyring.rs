@@ -229,7 +229,10 @@ fn lost_keyring_entry_is_reported_and_a_backup_restores_it() {
     kay()
         .args(["open", "parcel.age", "-o", "received", "--json"])
         .run()
-        .assert_json_error("keyring-read-failed", "restore a backup");
+        .assert_json_error(
+            "keyring-read-failed",
+            "restore your backup with `sealpost identity import --force BACKUP`",
+        );
     assert!(!sandbox.path("received").exists());
     // Public facts stay readable: the member can still tell who they are.
     assert_eq!(kay().args(["whoami", "--json"]).succeeds().json(), created);

@@ -262,6 +262,11 @@ impl Outcome {
     /// `sealpost: error: …`, that contains `message_part`. Returns that line.
     pub fn assert_failed_with(&self, message_part: &str) -> &str {
         assert_eq!(self.code, Some(1), "expected exit code 1:\n{self}");
+        self.error_line(message_part)
+    }
+
+    /// The one stderr line every failure prints, checked to contain `message_part`.
+    fn error_line(&self, message_part: &str) -> &str {
         let line = self
             .stderr
             .strip_suffix('\n')
@@ -297,16 +302,19 @@ impl Outcome {
         );
     }
 
-    /// A command line clap refused before Sealpost ran: exit code 2, the reason on stderr.
+    /// A command line refused before Sealpost ran: exit code 2 and the same one-line error
+    /// as any failure; with `--json`, the error object with code `usage` on stdout.
     pub fn assert_usage_error(&self, message_part: &str) {
         assert_eq!(self.code, Some(2), "expected a usage error:\n{self}");
-        assert!(
-            self.stderr.starts_with("error: ") && self.stderr.contains(message_part),
-            "stderr does not explain {message_part:?}:\n{self}"
-        );
-        assert!(
-            self.stdout.is_empty(),
-            "nothing on stdout after a usage error:\n{self}"
-        );
+        let line = self.error_line(message_part);
+        if !self.stdout.is_empty() {
+            let body = self.json();
+            assert_eq!(text(&body["error"], "code"), "usage", "{self}");
+            assert_eq!(
+                Some(text(&body["error"], "message")),
+                line.strip_prefix("sealpost: error: "),
+                "{self}"
+            );
+        }
     }
 }

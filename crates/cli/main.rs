@@ -72,7 +72,10 @@ impl Global {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     let json = cli.command.wants_json();
     let result = match &cli.command {
         Command::Init(args) => commands::identity::init(&cli.global, args),
@@ -89,6 +92,33 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Help and version go to stdout as clap prints them; a usage mistake becomes one line on
+/// stderr (and the JSON error on stdout with `--json`), with exit code 2 as clap would give.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        let _ = e.print();
+        return ExitCode::from(2);
+    }
+    // The first paragraph is the reason (a missing argument is named on the next lines); the
+    // usage and "try --help" paragraphs follow.
+    let rendered = e.render().to_string();
+    let paragraph: Vec<&str> = rendered
+        .lines()
+        .take_while(|line| !line.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let joined = paragraph.join(" ");
+    let reason = joined.strip_prefix("error: ").unwrap_or(&joined);
+    let json = std::env::args().any(|a| a == "--json");
+    Failure::new("usage", format!("{reason} (see `sealpost --help`)")).report(json);
+    ExitCode::from(2)
 }
 
 impl Command {

@@ -135,27 +135,30 @@ fn store(
     }
     match home.store_identity(identity, Protection::OsKeyring, replace) {
         Err(KeystoreError::KeyringUnavailable { reason }) => {
-            let notice = || {
+            let notice = |protected_by: &str| {
                 eprintln!(
-                    "No OS keyring is available here ({reason}); your identity will be kept in \
-                     an encrypted file instead."
+                    "No OS keyring is reachable from this session, so your identity will be kept \
+                     in an encrypted file protected by {protected_by} (the keyring said: {reason})."
                 );
             };
             let passphrase;
             let passphrase = match reuse {
                 Some(reused) => {
-                    notice();
+                    notice("the backup's passphrase");
                     reused
                 }
                 None if secrets::interactive() => {
-                    notice();
+                    notice("a passphrase you choose now");
                     passphrase = secrets::new(None, "your identity", how)?;
                     &passphrase
                 }
                 None => {
                     return Err(Failure::new(
                         "keyring-unavailable",
-                        format!("no OS keyring is available here ({reason}); {how}"),
+                        format!(
+                            "no OS keyring is reachable from this session; {how} (the keyring \
+                             said: {reason})"
+                        ),
                     ));
                 }
             };

@@ -142,6 +142,15 @@ impl<'a> ManifestSummary<'a> {
     }
 }
 
+fn print_label(m: &Manifest) {
+    println!(
+        "Label:   {} ({}, OCHA sensitivity {})",
+        m.label,
+        m.label.tlp(),
+        m.label.ocha_sensitivity()
+    );
+}
+
 fn rfc3339(m: &Manifest) -> String {
     m.created_at
         .format(&time::format_description::well_known::Rfc3339)
@@ -261,12 +270,20 @@ impl<'a> SenderReport<'a> {
                      belongs to {}.",
                     self.signing_key, self.name
                 );
-                if let Some(fp) = &self.fingerprint {
-                    println!(
-                        "         Compare this fingerprint with theirs by phone: {fp}; or pass \
-                         --expect-sender."
-                    );
+                match &self.fingerprint {
+                    Some(fp) => println!(
+                        "         Compare this fingerprint with the one their `sealpost whoami` \
+                         shows (by phone): {fp}"
+                    ),
+                    None => println!(
+                        "         Compare this signing key with the one their `sealpost whoami` \
+                         shows (by phone)."
+                    ),
                 }
+                println!(
+                    "         Once you know their signing key, open with --expect-sender KEY to \
+                     refuse anything else."
+                );
             }
         }
     }
@@ -334,12 +351,7 @@ pub(crate) fn open(global: &Global, args: &OpenArgs) -> Result<(), Failure> {
         m.kind,
         rfc3339(m)
     );
-    println!(
-        "Label:   {} ({}, OCHA sensitivity {})",
-        m.label,
-        m.label.tlp(),
-        m.label.ocha_sensitivity()
-    );
+    print_label(m);
     sender.print();
     if let Some(note) = &m.note {
         println!("Note:    {note}");
@@ -406,7 +418,7 @@ pub(crate) fn inspect(global: &Global, args: &InspectArgs) -> Result<(), Failure
         m.kind,
         rfc3339(m)
     );
-    println!("Label:   {} ({})", m.label, m.label.tlp());
+    print_label(m);
     sender.print();
     if let Some(note) = &m.note {
         println!("Note:    {note}");

@@ -203,23 +203,34 @@ impl Identity {
     /// Reads an identity document.
     pub fn from_document(text: &str) -> Result<Self, IdentityError> {
         let mut meta_line = None;
-        let mut age_line = None;
+        let mut key_lines = Vec::new();
+        let mut other_lines = 0;
         for line in text.lines().map(str::trim) {
             if let Some(json) = line.strip_prefix(DOCUMENT_TAG.trim_end()) {
                 if meta_line.replace(json.trim()).is_some() {
                     return Err(IdentityError::Damaged("two sealpost-identity lines".into()));
                 }
-            } else if !line.is_empty() && !line.starts_with('#') && age_line.replace(line).is_some()
-            {
+            } else if line.starts_with("AGE-SECRET-KEY-1") {
+                key_lines.push(line);
+            } else if !line.is_empty() && !line.starts_with('#') {
+                other_lines += 1;
+            }
+        }
+        // Other text (a CSV, a profile.json) is not an identity, however many lines it has.
+        let age_line = match key_lines[..] {
+            [] => return Err(IdentityError::NotAnIdentity),
+            [line] if other_lines == 0 => line,
+            [_] => {
+                return Err(IdentityError::Damaged(
+                    "unexpected text beside the key".into(),
+                ));
+            }
+            _ => {
                 return Err(IdentityError::Damaged(
                     "more than one secret key line".into(),
                 ));
             }
-        }
-        let age_line = age_line.ok_or(IdentityError::NotAnIdentity)?;
-        if !age_line.starts_with("AGE-SECRET-KEY-1") {
-            return Err(IdentityError::NotAnIdentity);
-        }
+        };
         let meta_line = meta_line.ok_or(IdentityError::PlainAgeIdentity)?;
         let meta: DocumentMeta = serde_json::from_str(meta_line)
             .map_err(|e| IdentityError::Damaged(format!("sealpost-identity line: {e}")))?;
@@ -318,10 +329,15 @@ mod tests {
             Identity::from_document(plain.expose_secret()),
             Err(IdentityError::PlainAgeIdentity)
         ));
-        assert!(matches!(
-            Identity::from_document("hello\n"),
-            Err(IdentityError::NotAnIdentity)
-        ));
+        for text in ["hello\n", "a,b\n1,2\n3,4\n", "{\n  \"v\": 1\n}\n"] {
+            assert!(
+                matches!(
+                    Identity::from_document(text),
+                    Err(IdentityError::NotAnIdentity)
+                ),
+                "{text:?}"
+            );
+        }
         let id = Identity::generate("A", "B").unwrap();
         let doc = id.to_document().replace("\"v\":1", "\"v\":2");
         assert!(matches!(

@@ -43,8 +43,9 @@ pub enum KeystoreError {
     },
     /// The data directory already holds an identity.
     #[error(
-        "{dir} already holds the identity of {name} ({member_id}); use another --home, or \
-         `identity import --force` to replace it after making a backup"
+        "{dir} already holds the identity of {name} ({member_id}); for a second identity use \
+         another --home; to replace this one, back it up first, then use \
+         `sealpost identity import --force BACKUP`"
     )]
     AlreadyInitialised {
         /// The data directory.
@@ -63,7 +64,8 @@ pub enum KeystoreError {
     /// The keyring answered, but the identity's entry could not be read.
     #[error(
         "cannot read your identity from the OS keyring ({reason}); unlock the keyring (log in \
-         to your desktop session) and retry, or restore a backup with `sealpost identity import`"
+         to your desktop session) and retry, or restore your backup with \
+         `sealpost identity import --force BACKUP`"
     )]
     KeyringRead {
         /// What the keyring layer said.
@@ -89,6 +91,12 @@ pub enum KeystoreError {
     KeysDoNotMatchProfile {
         /// The data directory.
         dir: String,
+    },
+    /// A backup would overwrite an existing file.
+    #[error("{path} already exists; choose another name or remove it first")]
+    OutputExists {
+        /// The file that exists.
+        path: String,
     },
     /// A file in the data directory cannot be understood.
     #[error("{file} is damaged: {reason}")]
@@ -122,6 +130,7 @@ impl KeystoreError {
             KeystoreError::PassphraseRequired => "passphrase-required",
             KeystoreError::WrongPassphrase { .. } => "wrong-passphrase",
             KeystoreError::KeysDoNotMatchProfile { .. } => "keys-do-not-match-profile",
+            KeystoreError::OutputExists { .. } => "output-exists",
             KeystoreError::Damaged { .. } => "damaged-file",
             KeystoreError::Identity(_) => "invalid-identity",
             KeystoreError::Io { .. } => "io",
@@ -393,8 +402,12 @@ pub fn write_backup(
         None => document.as_bytes().to_vec(),
     };
     let bytes = Zeroizing::new(bytes);
-    write_atomically(path, &bytes, false)
-        .map_err(io_err(format!("cannot write {}", path.display())))
+    write_atomically(path, &bytes, false).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => KeystoreError::OutputExists {
+            path: path.display().to_string(),
+        },
+        _ => io_err(format!("cannot write {}", path.display()))(e),
+    })
 }
 
 /// A backup file read into memory, not yet decrypted.
@@ -448,7 +461,7 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, KeystoreError> {
 }
 
 fn encrypt_with_passphrase(plaintext: &[u8], passphrase: &Passphrase) -> Vec<u8> {
-    let encryptor = age::Encryptor::with_user_passphrase(passphrase.to_secret());
+    let encryptor = passphrase.encryptor();
     let mut out = Vec::with_capacity(plaintext.len() + 256);
     let mut writer = encryptor.wrap_output(&mut out).expect("writing to memory");
     writer.write_all(plaintext).expect("writing to memory");
@@ -469,7 +482,7 @@ fn decrypt_with_passphrase(
     if !decryptor.is_scrypt() {
         return Err(damaged("it is not protected by a passphrase".into()));
     }
-    let identity = age::scrypt::Identity::new(passphrase.to_secret());
+    let identity = passphrase.identity();
     let mut reader = decryptor
         .decrypt(iter::once(&identity as &dyn age::Identity))
         .map_err(|e| match e {

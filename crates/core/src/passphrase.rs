@@ -11,6 +11,13 @@ use age::secrecy::{ExposeSecret, SecretString};
 /// twelve characters keeps even simple guessing out of reach.
 pub const MIN_PASSPHRASE_CHARS: usize = 12;
 
+/// scrypt work factor (log2 N) used when sealing with a passphrase: 2^18, as the reference age
+/// implementation uses, about 256 MiB of memory and well under a second here.
+pub const SCRYPT_LOG_N: u8 = 18;
+/// Largest scrypt work factor accepted when opening: 2^20, about 1 GiB of memory. A hostile
+/// password-protected parcel cannot make an IMO's laptop allocate more before it is checked.
+pub const MAX_SCRYPT_LOG_N: u8 = 20;
+
 /// Why a passphrase cannot be used.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -31,8 +38,8 @@ pub enum PassphraseError {
     },
     /// A new passphrase is too short to resist guessing.
     #[error(
-        "the passphrase has {chars} characters; choose at least {MIN_PASSPHRASE_CHARS} \
-         (a few random words work well)"
+        "the passphrase or password is too short ({chars} characters); choose at least \
+         {MIN_PASSPHRASE_CHARS} (a few random words work well)"
     )]
     TooShort {
         /// How many characters it had.
@@ -106,8 +113,23 @@ impl Passphrase {
         a.len() == b.len() && bool::from(a.ct_eq(b))
     }
 
-    pub(crate) fn to_secret(&self) -> SecretString {
+    fn to_secret(&self) -> SecretString {
         SecretString::from(self.0.expose_secret().to_owned())
+    }
+
+    /// An age encryptor to this passphrase, with Sealpost's fixed scrypt work factor.
+    pub(crate) fn encryptor(&self) -> age::Encryptor {
+        let mut recipient = age::scrypt::Recipient::new(self.to_secret());
+        recipient.set_work_factor(SCRYPT_LOG_N);
+        age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+            .expect("a single scrypt recipient is always valid")
+    }
+
+    /// An age identity for this passphrase, refusing work factors above [`MAX_SCRYPT_LOG_N`].
+    pub(crate) fn identity(&self) -> age::scrypt::Identity {
+        let mut identity = age::scrypt::Identity::new(self.to_secret());
+        identity.set_max_work_factor(MAX_SCRYPT_LOG_N);
+        identity
     }
 }
 
@@ -134,6 +156,42 @@ mod tests {
         std::fs::write(&path, "\n").unwrap();
         let err = Passphrase::read_file(&path).unwrap_err().to_string();
         assert!(err.contains("empty"), "{err}");
+    }
+
+    #[test]
+    fn excessive_scrypt_work_is_refused_before_doing_it() {
+        use std::io::{Read, Write};
+        let passphrase = Passphrase::new("correct horse battery".into()).unwrap();
+        let mut sealed = Vec::new();
+        let mut w = passphrase.encryptor().wrap_output(&mut sealed).unwrap();
+        w.write_all(b"secret").unwrap();
+        w.finish().unwrap();
+        // The stanza line is `-> scrypt <salt> 18`: claim 2^21 instead (2 GiB of memory).
+        let text = String::from_utf8_lossy(&sealed).into_owned();
+        let line = text.lines().find(|l| l.starts_with("-> scrypt ")).unwrap();
+        assert!(line.ends_with(&format!(" {SCRYPT_LOG_N}")), "{line}");
+        let hostile = line.replacen(&format!(" {SCRYPT_LOG_N}"), " 21", 1);
+        let tampered = String::from_utf8_lossy(&sealed).replacen(line, &hostile, 1);
+        let decrypt = |bytes: &[u8]| {
+            let identity = passphrase.identity();
+            age::Decryptor::new(bytes)
+                .unwrap()
+                .decrypt(std::iter::once(&identity as &dyn age::Identity))
+                .map(|mut r| {
+                    let mut out = Vec::new();
+                    r.read_to_end(&mut out).unwrap();
+                    out
+                })
+        };
+        assert_eq!(decrypt(&sealed).unwrap(), b"secret");
+        let started = std::time::Instant::now();
+        let err = decrypt(tampered.as_bytes()).unwrap_err();
+        assert!(
+            matches!(err, age::DecryptError::ExcessiveWork { required: 21, .. }),
+            "{err:?}"
+        );
+        // Refused up front: 2^21 scrypt would take seconds.
+        assert!(started.elapsed() < std::time::Duration::from_millis(500));
     }
 
     #[test]

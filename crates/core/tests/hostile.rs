@@ -156,20 +156,20 @@ fn damaged_and_misaddressed_parcels_are_refused() {
         case(
             "cut inside the age magic",
             sealed[..10].to_vec(),
-            "not-a-parcel",
-            "not a Sealpost parcel",
+            "truncated",
+            "only 10 bytes long",
         ),
         case(
             "cut inside the age header",
             sealed[..payload / 2].to_vec(),
             "truncated",
-            "truncated",
+            "incomplete",
         ),
         case(
             "cut before the payload",
             sealed[..payload].to_vec(),
             "truncated",
-            "truncated",
+            "incomplete",
         ),
         // age cannot tell a cut chunk from a changed one: both fail authentication.
         case(
@@ -182,7 +182,7 @@ fn damaged_and_misaddressed_parcels_are_refused() {
             "cut at a chunk boundary mid-body",
             sealed[..payload + 2 * AGE_CHUNK].to_vec(),
             "truncated",
-            "truncated",
+            "incomplete",
         ),
         case(
             "cut inside a chunk mid-body",
@@ -229,18 +229,23 @@ fn damaged_and_misaddressed_parcels_are_refused() {
                 "not by the expected sender",
             )
         },
-        case("empty file", Vec::new(), "not-a-parcel", "no age header"),
+        case(
+            "empty file",
+            Vec::new(),
+            "not-a-parcel",
+            "does not start with an age header",
+        ),
         case(
             "a zip file",
             b"PK\x03\x04\x14\x00\x00\x00\x08\x00".repeat(20),
             "not-a-parcel",
-            "no age header",
+            "does not start with an age header",
         ),
         case(
             "a plain tar stream",
             cast.craft().plaintext(),
             "not-a-parcel",
-            "no age header",
+            "does not start with an age header",
         ),
     ];
 

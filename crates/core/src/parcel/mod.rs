@@ -129,11 +129,8 @@ impl SealError {
 #[non_exhaustive]
 pub enum OpenError {
     /// The input is not an age file at all.
-    #[error("this is not a Sealpost parcel (no age header): {detail}")]
-    NotAParcel {
-        /// What the age layer said.
-        detail: String,
-    },
+    #[error("this is not a Sealpost parcel: it does not start with an age header")]
+    NotAParcel,
     /// None of the reader's keys unwraps the file key.
     #[error(
         "none of your keys opens this parcel: it was not sealed to you, or its header is damaged"
@@ -151,13 +148,17 @@ pub enum OpenError {
     )]
     NotPasswordProtected,
     /// The parcel ends early.
-    #[error("the parcel is truncated (incomplete download or copy?): {detail}")]
+    #[error("the parcel is incomplete ({detail}); download or copy it again")]
     Truncated {
         /// Where it ended.
         detail: String,
     },
-    /// Authenticated decryption failed: the bytes were changed after sealing.
-    #[error("the parcel is damaged or was modified after sealing: {detail}")]
+    /// Authenticated decryption failed: the bytes were cut or changed after sealing (age
+    /// cannot tell a download cut inside a chunk from a changed chunk).
+    #[error(
+        "the parcel is damaged, incomplete or was modified after sealing ({detail}); download \
+         or copy it again, and if that does not help, ask the sender to send it again"
+    )]
     Damaged {
         /// What failed.
         detail: String,
@@ -228,7 +229,7 @@ impl OpenError {
     /// A stable machine-readable code for this error (for scripts and the desktop app).
     pub fn code(&self) -> &'static str {
         match self {
-            OpenError::NotAParcel { .. } => "not-a-parcel",
+            OpenError::NotAParcel => "not-a-parcel",
             OpenError::NotForYou => "not-for-you",
             OpenError::WrongPassword => "wrong-password",
             OpenError::PasswordProtected => "password-protected",

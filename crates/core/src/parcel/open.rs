@@ -358,10 +358,13 @@ fn decrypt<R: Read>(mut input: R, key: Key<'_>) -> Result<Plaintext<R>, OpenErro
         context: "cannot read the parcel".into(),
         source,
     })?;
-    if &magic[..got] != AGE_MAGIC {
-        return Err(OpenError::NotAParcel {
-            detail: "it does not start with an age header".into(),
+    if got < AGE_MAGIC.len() && got > 0 && AGE_MAGIC.starts_with(&magic[..got]) {
+        return Err(OpenError::Truncated {
+            detail: format!("it is only {got} bytes long"),
         });
+    }
+    if &magic[..got] != AGE_MAGIC {
+        return Err(OpenError::NotAParcel);
     }
     let decryptor =
         age::Decryptor::new(io::Cursor::new(magic).chain(input)).map_err(header_error)?;
@@ -381,7 +384,7 @@ fn decrypt<R: Read>(mut input: R, key: Key<'_>) -> Result<Plaintext<R>, OpenErro
             if !decryptor.is_scrypt() {
                 return Err(OpenError::NotPasswordProtected);
             }
-            let identity = age::scrypt::Identity::new(password.to_secret());
+            let identity = password.identity();
             decryptor
                 .decrypt(iter::once(&identity as &dyn age::Identity))
                 .map_err(|e| match e {
@@ -444,6 +447,13 @@ fn header_error(e: age::DecryptError) -> OpenError {
                 detail: "it ends inside the age header".into(),
             }
         }
+        age::DecryptError::ExcessiveWork { required, .. } => OpenError::Damaged {
+            detail: format!(
+                "its password protection demands scrypt work 2^{required}, more than the 2^{} \
+                 Sealpost accepts",
+                crate::passphrase::MAX_SCRYPT_LOG_N
+            ),
+        },
         age::DecryptError::Io(source) => OpenError::Io {
             context: "cannot read the parcel".into(),
             source,
@@ -621,10 +631,16 @@ impl Staging {
             }
             placed.push(target);
         }
-        sync_dir(&dir).map_err(|source| OpenError::Io {
-            context: format!("cannot sync the folder {}", dir.display()),
-            source,
-        })?;
+        if let Err(source) = sync_dir(&dir) {
+            // The files are in place but not durably: take them back, as for any failure.
+            for done in &placed {
+                let _ = std::fs::remove_file(done);
+            }
+            return Err(OpenError::Io {
+                context: format!("cannot sync the folder {}", dir.display()),
+                source,
+            });
+        }
         self.created_dirs.clear();
         Ok(placed.into_iter().map(Some).collect())
     }

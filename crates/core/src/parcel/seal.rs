@@ -328,11 +328,9 @@ fn addressing(
     to: Addressees,
 ) -> Result<(Encryption, Vec<Recipient>, age::Encryptor), SealError> {
     match to {
-        Addressees::Password(password) => Ok((
-            Encryption::Scrypt,
-            Vec::new(),
-            age::Encryptor::with_user_passphrase(password.to_secret()),
-        )),
+        Addressees::Password(password) => {
+            Ok((Encryption::Scrypt, Vec::new(), password.encryptor()))
+        }
         Addressees::Recipients(list) => {
             if list.is_empty() {
                 return Err(SealError::NoRecipients);
