@@ -134,6 +134,13 @@ def main():
         print(f"{label}: {ratio:.2f}x")
     print(f"parcel size {summary['parcel_bytes']} bytes vs age file {summary['age_file_bytes']}")
 
+    # Where sealing time goes: the two primitives alone, on the same input, beside Go age.
+    print("\nprimitives on the same input (one run each, after the runs above):")
+    subprocess.run([os.path.join(os.path.dirname(sealpost), "examples", "primitive-speed"),
+                    "input.bin"], check=True)
+    go_age, _ = timed(["age", "-r", recipient, "-o", "/dev/null", "input.bin"])
+    print(f"Go age encrypt:       {go_age:.3f} s  {size / go_age / 1e6:.0f} MB/s")
+
 
 if __name__ == "__main__":
     main()

@@ -24,7 +24,7 @@ use super::manifest::{
 };
 use super::pipeline::HashingWriter;
 use super::tarball::{TarError, TarReader};
-use crate::fsutil::sync_dir;
+use crate::fsutil::{SyncingFile, sync_dir};
 use crate::identity::Identity;
 use crate::passphrase::Passphrase;
 use crate::progress::{Phase, Progress};
@@ -510,7 +510,7 @@ fn check_padding(mut rest: impl Read) -> Result<(), OpenError> {
 
 /// Where files go while they are checked.
 enum Sink {
-    File(File),
+    File(SyncingFile),
     Discard,
 }
 
@@ -599,7 +599,7 @@ impl Staging {
             })?;
         let (file, path) = temp.into_parts();
         self.temps.push(path);
-        Ok(Sink::File(file))
+        Ok(Sink::File(SyncingFile::new(file)))
     }
 
     /// Moves every file to its final name, never replacing an existing file; on any failure
