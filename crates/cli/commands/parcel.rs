@@ -142,13 +142,24 @@ impl<'a> ManifestSummary<'a> {
     }
 }
 
-fn print_label(m: &Manifest) {
+/// The lines `open` and `inspect` both start with: parcel, label, sender, note.
+fn print_header(m: &Manifest, sender: &SenderReport<'_>) {
+    println!(
+        "Parcel:  {} ({}), sealed {}",
+        m.parcel_id,
+        m.kind,
+        rfc3339(m)
+    );
     println!(
         "Label:   {} ({}, OCHA sensitivity {})",
         m.label,
         m.label.tlp(),
         m.label.ocha_sensitivity()
     );
+    sender.print();
+    if let Some(note) = &m.note {
+        println!("Note:    {note}");
+    }
 }
 
 fn rfc3339(m: &Manifest) -> String {
@@ -289,16 +300,27 @@ impl<'a> SenderReport<'a> {
     }
 }
 
-fn key_for<'a>(
-    global: &Global,
-    password_file: Option<&PathBuf>,
-    identity: &'a mut Option<sealpost_core::Identity>,
-    password: &'a mut Option<Passphrase>,
-) -> Result<Key<'a>, Failure> {
-    match password_file {
-        // A password parcel needs no identity: anyone with the password may open it.
-        Some(file) => Ok(Key::Password(password.insert(Passphrase::read_file(file)?))),
-        None => Ok(Key::Identity(identity.insert(unlock(global)?))),
+/// What opens a parcel: the member's identity, or the parcel's password.
+enum Opener {
+    Identity(Box<sealpost_core::Identity>),
+    Password(Passphrase),
+}
+
+impl Opener {
+    /// The password from `password_file` when given (a password parcel needs no identity:
+    /// anyone with the password may open it), else the unlocked identity.
+    fn load(global: &Global, password_file: Option<&PathBuf>) -> Result<Self, Failure> {
+        Ok(match password_file {
+            Some(file) => Opener::Password(Passphrase::read_file(file)?),
+            None => Opener::Identity(Box::new(unlock(global)?)),
+        })
+    }
+
+    fn key(&self) -> Key<'_> {
+        match self {
+            Opener::Identity(identity) => Key::Identity(identity),
+            Opener::Password(password) => Key::Password(password),
+        }
     }
 }
 
@@ -315,13 +337,7 @@ struct OpenReport<'a> {
 }
 
 pub(crate) fn open(global: &Global, args: &OpenArgs) -> Result<(), Failure> {
-    let (mut identity, mut password) = (None, None);
-    let key = key_for(
-        global,
-        args.password_file.as_ref(),
-        &mut identity,
-        &mut password,
-    )?;
+    let opener = Opener::load(global, args.password_file.as_ref())?;
     let options = OpenOptions {
         expected_sender: args.expect_sender,
     };
@@ -329,7 +345,13 @@ pub(crate) fn open(global: &Global, args: &OpenArgs) -> Result<(), Failure> {
         Some(dir) => Destination::Directory(dir),
         None => Destination::VerifyOnly,
     };
-    let opened = parcel::open_file(&args.parcel, key, &options, destination, &Bar::new())?;
+    let opened = parcel::open_file(
+        &args.parcel,
+        opener.key(),
+        &options,
+        destination,
+        &Bar::new(),
+    )?;
     let m = &opened.manifest;
     let sender = SenderReport::of(m, opened.sender_status);
     if args.json {
@@ -345,17 +367,7 @@ pub(crate) fn open(global: &Global, args: &OpenArgs) -> Result<(), Failure> {
         });
         return Ok(());
     }
-    println!(
-        "Parcel:  {} ({}), sealed {}",
-        m.parcel_id,
-        m.kind,
-        rfc3339(m)
-    );
-    print_label(m);
-    sender.print();
-    if let Some(note) = &m.note {
-        println!("Note:    {note}");
-    }
+    print_header(m, &sender);
     match &args.output {
         Some(dir) => println!(
             "Verified and wrote {} file(s) to {}:",
@@ -388,19 +400,13 @@ struct InspectReport<'a> {
 }
 
 pub(crate) fn inspect(global: &Global, args: &InspectArgs) -> Result<(), Failure> {
-    let (mut identity, mut password) = (None, None);
-    let key = key_for(
-        global,
-        args.password_file.as_ref(),
-        &mut identity,
-        &mut password,
-    )?;
+    let opener = Opener::load(global, args.password_file.as_ref())?;
     let options = OpenOptions {
         expected_sender: args.expect_sender,
     };
     let file = std::fs::File::open(&args.parcel)
         .map_err(|e| Failure::new("io", format!("cannot open {}: {e}", args.parcel.display())))?;
-    let inspected = parcel::inspect(file, key, &options)?;
+    let inspected = parcel::inspect(file, opener.key(), &options)?;
     let m = &inspected.manifest;
     let sender = SenderReport::of(m, inspected.sender_status);
     if args.json {
@@ -412,17 +418,7 @@ pub(crate) fn inspect(global: &Global, args: &InspectArgs) -> Result<(), Failure
         });
         return Ok(());
     }
-    println!(
-        "Parcel:  {} ({}), sealed {}",
-        m.parcel_id,
-        m.kind,
-        rfc3339(m)
-    );
-    print_label(m);
-    sender.print();
-    if let Some(note) = &m.note {
-        println!("Note:    {note}");
-    }
+    print_header(m, &sender);
     match m.encryption {
         parcel::Encryption::Scrypt => println!("Sealed with a password."),
         _ => println!(

@@ -226,6 +226,17 @@ pub fn seal<W: Write>(
         inner: encryptor.wrap_output(output).map_err(write_err)?,
         count: 0,
     };
+    let write_tar = |out: &mut dyn Write| {
+        write_entries(
+            out,
+            mtime,
+            &manifest,
+            &manifest_bytes,
+            &signature,
+            &files,
+            progress,
+        )
+    };
     let mut plaintext = match compression {
         Compression::Zstd => {
             let mut zstd = zstd::Encoder::new(plaintext, ZSTD_LEVEL).map_err(write_err)?;
@@ -233,31 +244,15 @@ pub fn seal<W: Write>(
             if workers > 1 {
                 zstd.multithread(workers as u32).map_err(write_err)?;
             }
-            let tar = TarWriter::new(zstd, mtime);
-            let tar = write_entries(
-                tar,
-                &manifest,
-                &manifest_bytes,
-                &signature,
-                &files,
-                progress,
-            )?;
-            let mut plaintext = tar.finish().and_then(|z| z.finish()).map_err(write_err)?;
+            write_tar(&mut zstd)?;
+            let mut plaintext = zstd.finish().map_err(write_err)?;
             let len = plaintext.count;
             write_skippable_padding(&mut plaintext, len).map_err(write_err)?;
             plaintext
         }
         Compression::None => {
-            let tar = TarWriter::new(plaintext, mtime);
-            let tar = write_entries(
-                tar,
-                &manifest,
-                &manifest_bytes,
-                &signature,
-                &files,
-                progress,
-            )?;
-            let mut plaintext = tar.finish().map_err(write_err)?;
+            let mut plaintext = plaintext;
+            write_tar(&mut plaintext)?;
             let len = plaintext.count;
             write_zero_padding(&mut plaintext, len).map_err(write_err)?;
             plaintext
@@ -398,15 +393,18 @@ fn hash_files(files: &[FileSource], progress: &dyn Progress) -> Result<Vec<FileE
     Ok(entries)
 }
 
-/// Second pass: the manifest, its signature, then every file, checked against the manifest.
-fn write_entries<W: Write>(
-    mut tar: TarWriter<W>,
+/// Second pass: the tar stream into `out`: the manifest, its signature, then every file,
+/// checked against the manifest, then the end marker.
+fn write_entries(
+    out: &mut dyn Write,
+    mtime: u64,
     manifest: &Manifest,
     manifest_bytes: &[u8],
     signature: &[u8],
     files: &[FileSource],
     progress: &dyn Progress,
-) -> Result<TarWriter<W>, SealError> {
+) -> Result<(), SealError> {
+    let mut tar = TarWriter::new(out, mtime);
     let write_err = |source| SealError::Write {
         path: "the output".into(),
         source,
@@ -443,7 +441,8 @@ fn write_entries<W: Write>(
         tar.end_entry(entry.size).map_err(write_err)?;
     }
     progress.finish();
-    Ok(tar)
+    tar.finish().map_err(write_err)?;
+    Ok(())
 }
 
 /// Counts the plaintext bytes written into age, to size the padding.
