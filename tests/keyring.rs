@@ -128,23 +128,35 @@ impl Drop for Cleanup {
     }
 }
 
-#[test]
-fn identity_in_the_os_keyring_opens_parcels_without_a_passphrase() {
-    let sandbox = Sandbox::new();
-    if !keyring_reachable(
-        &sandbox,
-        "identity_in_the_os_keyring_opens_parcels_without_a_passphrase",
-    ) {
-        return;
+/// Enrols Kay with her keys in the session's keyring (no passphrase anywhere) and returns her
+/// `init --json` report with a guard that removes her keyring entries at the end; `None` when
+/// the test is skipped because no keyring is reachable.
+fn enrol_kay(sandbox: &Sandbox, test: &str) -> Option<(serde_json::Value, Cleanup)> {
+    if !keyring_reachable(sandbox, test) {
+        return None;
     }
-    // No --passphrase-file, no SEALPOST_PASSPHRASE_FILE, no terminal, in every command below.
-    let kay = || sandbox.sealpost("kay").with_session_keyring();
-    let created = kay()
+    let created = sandbox
+        .sealpost("kay")
+        .with_session_keyring()
         .args(["init", "--name", "Kay", "--org", "Example NGO", "--json"])
         .succeeds()
         .json();
+    let cleanup = Cleanup(text(&created, "member_id").to_owned());
+    Some((created, cleanup))
+}
+
+#[test]
+fn identity_in_the_os_keyring_opens_parcels_without_a_passphrase() {
+    let sandbox = Sandbox::new();
+    let Some((created, _cleanup)) = enrol_kay(
+        &sandbox,
+        "identity_in_the_os_keyring_opens_parcels_without_a_passphrase",
+    ) else {
+        return;
+    };
+    // No --passphrase-file, no SEALPOST_PASSPHRASE_FILE, no terminal, in every command below.
+    let kay = || sandbox.sealpost("kay").with_session_keyring();
     let member_id = text(&created, "member_id");
-    let _cleanup = Cleanup(member_id.to_owned());
     assert_eq!(created["keystore"], "os-keyring");
     assert!(!sandbox.home("kay").join("identity.age").exists());
     assert_eq!(kay().args(["whoami", "--json"]).succeeds().json(), created);
@@ -190,19 +202,14 @@ fn identity_in_the_os_keyring_opens_parcels_without_a_passphrase() {
 #[test]
 fn lost_keyring_entry_is_reported_and_a_backup_restores_it() {
     let sandbox = Sandbox::new();
-    if !keyring_reachable(
+    let Some((created, _cleanup)) = enrol_kay(
         &sandbox,
         "lost_keyring_entry_is_reported_and_a_backup_restores_it",
-    ) {
+    ) else {
         return;
-    }
+    };
     let kay = || sandbox.sealpost("kay").with_session_keyring();
-    let created = kay()
-        .args(["init", "--name", "Kay", "--org", "Example NGO", "--json"])
-        .succeeds()
-        .json();
     let member_id = text(&created, "member_id");
-    let _cleanup = Cleanup(member_id.to_owned());
     kay()
         .arg("seal")
         .arg(sample("004_sheet.csv"))

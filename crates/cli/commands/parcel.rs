@@ -67,27 +67,38 @@ pub(crate) struct OpenArgs {
     /// Verify the whole parcel but write nothing
     #[arg(long)]
     check: bool,
-    /// Refuse the parcel unless it was signed by this key (ed25519:…)
-    #[arg(long, value_name = "SIGNING_KEY")]
-    expect_sender: Option<SigningPublicKey>,
-    /// Open a password-protected parcel with the password in FILE
-    #[arg(long, value_name = "FILE")]
-    password_file: Option<PathBuf>,
+    #[command(flatten)]
+    reader: ReaderArgs,
     /// Print the result as JSON
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// How `open` and `inspect` read a parcel: with which key, expecting which sender.
+#[derive(Debug, Args)]
+struct ReaderArgs {
+    /// Refuse the parcel unless it was signed by this key (ed25519:…)
+    #[arg(long, value_name = "SIGNING_KEY")]
+    expect_sender: Option<SigningPublicKey>,
+    /// Read a password-protected parcel with the password in FILE (no identity needed)
+    #[arg(long, value_name = "FILE")]
+    password_file: Option<PathBuf>,
+}
+
+impl ReaderArgs {
+    fn options(&self) -> OpenOptions {
+        OpenOptions {
+            expected_sender: self.expect_sender,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct InspectArgs {
     /// The parcel file
     parcel: PathBuf,
-    /// Refuse the parcel unless it was signed by this key (ed25519:…)
-    #[arg(long, value_name = "SIGNING_KEY")]
-    expect_sender: Option<SigningPublicKey>,
-    /// Inspect a password-protected parcel with the password in FILE
-    #[arg(long, value_name = "FILE")]
-    password_file: Option<PathBuf>,
+    #[command(flatten)]
+    reader: ReaderArgs,
     /// Print the result as JSON
     #[arg(long)]
     pub(crate) json: bool,
@@ -307,10 +318,10 @@ enum Opener {
 }
 
 impl Opener {
-    /// The password from `password_file` when given (a password parcel needs no identity:
+    /// The password from `--password-file` when given (a password parcel needs no identity:
     /// anyone with the password may open it), else the unlocked identity.
-    fn load(global: &Global, password_file: Option<&PathBuf>) -> Result<Self, Failure> {
-        Ok(match password_file {
+    fn load(global: &Global, reader: &ReaderArgs) -> Result<Self, Failure> {
+        Ok(match &reader.password_file {
             Some(file) => Opener::Password(Passphrase::read_file(file)?),
             None => Opener::Identity(Box::new(unlock(global)?)),
         })
@@ -337,10 +348,8 @@ struct OpenReport<'a> {
 }
 
 pub(crate) fn open(global: &Global, args: &OpenArgs) -> Result<(), Failure> {
-    let opener = Opener::load(global, args.password_file.as_ref())?;
-    let options = OpenOptions {
-        expected_sender: args.expect_sender,
-    };
+    let opener = Opener::load(global, &args.reader)?;
+    let options = args.reader.options();
     let destination = match &args.output {
         Some(dir) => Destination::Directory(dir),
         None => Destination::VerifyOnly,
@@ -400,10 +409,8 @@ struct InspectReport<'a> {
 }
 
 pub(crate) fn inspect(global: &Global, args: &InspectArgs) -> Result<(), Failure> {
-    let opener = Opener::load(global, args.password_file.as_ref())?;
-    let options = OpenOptions {
-        expected_sender: args.expect_sender,
-    };
+    let opener = Opener::load(global, &args.reader)?;
+    let options = args.reader.options();
     let file = std::fs::File::open(&args.parcel)
         .map_err(|e| Failure::new("io", format!("cannot open {}: {e}", args.parcel.display())))?;
     let inspected = parcel::inspect(file, opener.key(), &options)?;

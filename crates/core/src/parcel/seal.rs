@@ -43,7 +43,9 @@ pub struct FileSource {
 }
 
 enum Origin {
-    Path(PathBuf),
+    /// A file, with the size it had when it was chosen (for the progress bar only; the hashing
+    /// pass measures the real size).
+    Path(PathBuf, u64),
     Stream(Box<OpenFn>),
 }
 
@@ -68,7 +70,7 @@ impl FileSource {
             .to_owned();
         Ok(Self {
             name,
-            origin: Origin::Path(path.to_owned()),
+            origin: Origin::Path(path.to_owned(), metadata.len()),
         })
     }
 
@@ -91,7 +93,7 @@ impl FileSource {
 
     fn open(&self) -> Result<Box<dyn Read + Send>, SealError> {
         let opened = match &self.origin {
-            Origin::Path(path) => std::fs::File::open(path).map(|f| Box::new(f) as _),
+            Origin::Path(path, _) => std::fs::File::open(path).map(|f| Box::new(f) as _),
             Origin::Stream(open) => open(),
         };
         opened.map_err(|source| self.read_error(source))
@@ -99,7 +101,7 @@ impl FileSource {
 
     fn size_hint(&self) -> u64 {
         match &self.origin {
-            Origin::Path(path) => std::fs::metadata(path).map_or(0, |m| m.len()),
+            Origin::Path(_, len) => *len,
             Origin::Stream(_) => 0,
         }
     }
