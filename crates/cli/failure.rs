@@ -2,6 +2,8 @@
 
 use std::fmt::Display;
 
+use sealpost_core::coordinator::CoordinatorError;
+use sealpost_core::membership::MembershipError;
 use sealpost_core::parcel::{OpenError, SealError};
 use sealpost_core::{IdentityError, KeystoreError, PassphraseError};
 
@@ -42,7 +44,14 @@ macro_rules! failure_from {
     )*};
 }
 
-failure_from!(KeystoreError, PassphraseError, SealError, OpenError);
+failure_from!(
+    KeystoreError,
+    PassphraseError,
+    SealError,
+    OpenError,
+    MembershipError,
+    CoordinatorError
+);
 
 impl From<IdentityError> for Failure {
     fn from(e: IdentityError) -> Self {

@@ -54,6 +54,19 @@ enum Command {
     Open(commands::parcel::OpenArgs),
     /// Show a parcel's signed manifest without opening its files
     Inspect(commands::parcel::InspectArgs),
+    /// Join a cluster with an invite code: writes a join request for the coordinator
+    Join(commands::cluster::JoinArgs),
+    /// Import or export the coordinator-signed cluster roster
+    #[command(subcommand)]
+    Roster(commands::cluster::RosterCommand),
+    /// List the members of your cluster, with their fingerprints
+    Members(commands::cluster::MembersArgs),
+    /// Show the safety number to compare with another member by phone
+    Verify(commands::cluster::VerifyArgs),
+    /// Coordinator's commands: create the cluster, invite, approve, remove, hand over; and a
+    /// member's key change
+    #[command(subcommand)]
+    Cluster(commands::cluster::ClusterCommand),
 }
 
 impl Global {
@@ -84,6 +97,11 @@ fn main() -> ExitCode {
         Command::Seal(args) => commands::parcel::seal(&cli.global, args),
         Command::Open(args) => commands::parcel::open(&cli.global, args),
         Command::Inspect(args) => commands::parcel::inspect(&cli.global, args),
+        Command::Join(args) => commands::cluster::join(&cli.global, args),
+        Command::Roster(cmd) => commands::cluster::roster(&cli.global, cmd),
+        Command::Members(args) => commands::cluster::members(&cli.global, args),
+        Command::Verify(args) => commands::cluster::verify(&cli.global, args),
+        Command::Cluster(cmd) => commands::cluster::cluster(&cli.global, cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -130,6 +148,23 @@ impl Command {
             Command::Seal(a) => a.json,
             Command::Open(a) => a.json,
             Command::Inspect(a) => a.json,
+            Command::Join(a) => a.json,
+            Command::Roster(c) => c.wants_json(),
+            Command::Members(a) => a.json,
+            Command::Verify(a) => a.json,
+            Command::Cluster(c) => c.wants_json(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Clap checks its definitions (unique names, valid defaults) only when a command is
+    /// parsed; this checks every subcommand at once.
+    #[test]
+    fn command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
     }
 }

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use sealpost_core::keystore::write_backup;
 use sealpost_core::{
-    Backup, Home, Identity, KeystoreError, KeystoreKind, MemberCard, Profile, Protection,
+    Backup, Home, Identity, KeystoreError, KeystoreKind, MemberCard, Passphrase, Profile,
+    Protection,
 };
 use serde::Serialize;
 
@@ -124,7 +125,7 @@ fn store(
     home: &Home,
     identity: &Identity,
     replace: bool,
-    reuse: Option<&sealpost_core::Passphrase>,
+    reuse: Option<&Passphrase>,
 ) -> Result<Profile, Failure> {
     let how = "give --passphrase-file FILE to protect your identity with a passphrase";
     if reuse.is_none()
@@ -195,16 +196,28 @@ pub(crate) fn whoami(global: &Global, args: &WhoamiArgs) -> Result<(), Failure> 
 
 /// Loads the identity with its secret keys, asking for the passphrase only if it is needed.
 pub(crate) fn unlock(global: &Global) -> Result<Identity, Failure> {
+    Ok(unlock_with(global, secrets::passphrase_file(global))?.0)
+}
+
+/// [`unlock`], also returning the passphrase it used, for commands that store new keys the
+/// same way (a key change).
+pub(crate) fn unlock_keeping_passphrase(
+    global: &Global,
+) -> Result<(Identity, Option<Passphrase>), Failure> {
     unlock_with(global, secrets::passphrase_file(global))
 }
 
-fn unlock_with(global: &Global, file: Option<PathBuf>) -> Result<Identity, Failure> {
+fn unlock_with(
+    global: &Global,
+    file: Option<PathBuf>,
+) -> Result<(Identity, Option<Passphrase>), Failure> {
     let home = global.home()?;
     let passphrase = match home.profile()?.keystore() {
         KeystoreKind::OsKeyring => None,
         KeystoreKind::PassphraseFile => secrets::existing(file.as_deref(), "your identity")?,
     };
-    Ok(home.unlock(passphrase.as_ref())?)
+    let identity = home.unlock(passphrase.as_ref())?;
+    Ok((identity, passphrase))
 }
 
 pub(crate) fn identity(global: &Global, command: &IdentityCommand) -> Result<(), Failure> {
@@ -235,7 +248,7 @@ fn export(global: &Global, args: &ExportArgs) -> Result<(), Failure> {
             .map(PathBuf::from)
             .or_else(|| backup_file.clone())
     };
-    let identity = unlock_with(global, unlock_file)?;
+    let (identity, _) = unlock_with(global, unlock_file)?;
     let passphrase = if args.plain {
         None
     } else {

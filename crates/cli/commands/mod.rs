@@ -1,4 +1,5 @@
 //! One module per group of commands.
 
+pub(crate) mod cluster;
 pub(crate) mod identity;
 pub(crate) mod parcel;

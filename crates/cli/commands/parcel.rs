@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 use sealpost_core::Passphrase;
+use sealpost_core::membership::{Membership, MembershipError, resolve_addressees};
 use sealpost_core::parcel::{
-    self, Addressees, AgeRecipient, Compression, Destination, FileSource, Key, Manifest,
-    OpenOptions, SealRequest, SenderStatus,
+    self, Addressees, Compression, Destination, FileSource, Key, Manifest, OpenOptions,
+    SealRequest, SenderStatus,
 };
 use sealpost_format::{Fingerprint, Label, SigningPublicKey};
 use serde::Serialize;
@@ -21,7 +22,8 @@ pub(crate) struct SealArgs {
     /// The files to seal
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
-    /// Recipients' age public keys (age1…); you are always added
+    /// Recipients: member names or ids from your roster, `role:imo` (every IMO), or age
+    /// public keys (age1…); you are always added
     #[arg(
         long = "to",
         value_name = "RECIPIENT",
@@ -83,13 +85,32 @@ struct ReaderArgs {
     /// Read a password-protected parcel with the password in FILE (no identity needed)
     #[arg(long, value_name = "FILE")]
     password_file: Option<PathBuf>,
+    /// Open even when the roster says the sender was removed or signs with a key that is not
+    /// theirs (only after checking with the sender by phone)
+    #[arg(long)]
+    allow_untrusted_sender: bool,
 }
 
 impl ReaderArgs {
-    fn options(&self) -> OpenOptions {
-        OpenOptions {
-            expected_sender: self.expect_sender,
-        }
+    /// The checks to open with: the expected key, and the roster held (even an expired one is
+    /// the best knowledge of who is who).
+    fn options(&self, global: &Global) -> Result<(OpenOptions, Option<u64>), Failure> {
+        let home = global.home()?;
+        let roster = match Membership::new(&home).held() {
+            Ok(held) => held.map(|h| h.roster().clone()),
+            // Without an identity (a password parcel) there may be no data directory at all.
+            Err(_) if self.password_file.is_some() => None,
+            Err(e) => return Err(e.into()),
+        };
+        let version = roster.as_ref().map(|r| r.version);
+        Ok((
+            OpenOptions {
+                expected_sender: self.expect_sender,
+                roster,
+                allow_untrusted_sender: self.allow_untrusted_sender,
+            },
+            version,
+        ))
     }
 }
 
@@ -102,18 +123,6 @@ pub(crate) struct InspectArgs {
     /// Print the result as JSON
     #[arg(long)]
     pub(crate) json: bool,
-}
-
-fn parse_recipient(text: &str) -> Result<AgeRecipient, Failure> {
-    text.parse().map_err(|_| {
-        Failure::new(
-            "invalid-recipient",
-            format!(
-                "{text:?} is not an age public key (age1…); ask the recipient to run \
-                 `sealpost whoami` and send you their age recipient"
-            ),
-        )
-    })
 }
 
 #[derive(Serialize)]
@@ -182,18 +191,33 @@ fn rfc3339(m: &Manifest) -> String {
 pub(crate) fn seal(global: &Global, args: &SealArgs) -> Result<(), Failure> {
     // Check recipients, password and files before unlocking the identity, so that a typo is
     // reported before anyone is asked for a passphrase.
+    let mut held = None;
     let to = match &args.password_file {
         Some(file) => {
             let password = Passphrase::read_file(file)?;
             password.check_strength()?;
             Addressees::Password(password)
         }
-        None => Addressees::Recipients(
-            args.to
-                .iter()
-                .map(|r| parse_recipient(r))
-                .collect::<Result<_, _>>()?,
-        ),
+        None => {
+            let home = global.home()?;
+            let now = time::OffsetDateTime::now_utc();
+            let membership = Membership::new(&home);
+            // Names and roles need a current roster; bare age1 keys do not, but when a roster
+            // is held it still records member ids and refuses removed members' keys.
+            let needs_roster = args.to.iter().any(|t| !t.trim().starts_with("age1"));
+            held = match membership.current(now) {
+                Ok(held) => Some(held),
+                Err(e) if needs_roster => return Err(e.into()),
+                Err(
+                    MembershipError::NotInCluster
+                    | MembershipError::NoRoster { .. }
+                    | MembershipError::RosterExpired { .. },
+                ) => None,
+                Err(e) => return Err(e.into()),
+            };
+            let roster = held.as_ref().map(|h| h.roster());
+            Addressees::Recipients(resolve_addressees(roster, &args.to)?)
+        }
     };
     let files = args
         .files
@@ -211,6 +235,7 @@ pub(crate) fn seal(global: &Global, args: &SealArgs) -> Result<(), Failure> {
         } else {
             Compression::Zstd
         },
+        roster: held.as_ref().map(|h| Membership::context(h.roster())),
     };
     let sealed = parcel::seal_to_file(&sender, request, &args.output, &Bar::new())?;
     let m = &sealed.manifest;
@@ -247,7 +272,8 @@ pub(crate) fn seal(global: &Global, args: &SealArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The sender as `open --json` and `inspect --json` report it.
+/// The sender as `open --json` and `inspect --json` report it: the roster's name and
+/// organisation when the roster knows the sender, else what the parcel claims.
 #[derive(Serialize)]
 struct SenderReport<'a> {
     member_id: String,
@@ -256,10 +282,19 @@ struct SenderReport<'a> {
     signing_key: String,
     fingerprint: Option<Fingerprint>,
     status: SenderStatus,
+    /// The roster version the status was decided with.
+    roster_version: Option<u64>,
+    #[serde(skip)]
+    expected: bool,
 }
 
 impl<'a> SenderReport<'a> {
-    fn of(m: &'a Manifest, status: SenderStatus) -> Self {
+    fn of(m: &'a Manifest, status: SenderStatus, options: &'a OpenOptions) -> Self {
+        let listed = options
+            .roster
+            .as_ref()
+            .and_then(|r| r.member(m.sender.member_id))
+            .filter(|_| status != SenderStatus::Unknown);
         // The sender's own recipient entry carries their age key; with the signing key it
         // gives the fingerprint that `sealpost whoami` shows on the sender's side.
         let fingerprint = m
@@ -269,28 +304,59 @@ impl<'a> SenderReport<'a> {
             .map(|r| Fingerprint::of_member(&m.sender.sig_pk, &r.age_recipient));
         Self {
             member_id: m.sender.member_id.to_string(),
-            name: &m.sender.name,
-            org: &m.sender.org,
+            name: listed.map_or(&m.sender.name, |l| &l.name),
+            org: listed.map_or(&m.sender.org, |l| &l.org),
             signing_key: m.sender.sig_pk.to_string(),
             fingerprint,
             status,
+            roster_version: options.roster.as_ref().map(|r| r.version),
+            expected: options
+                .expected_sender
+                .is_some_and(|k| k == m.sender.sig_pk),
         }
     }
 
     fn print(&self) {
         println!("From:    {} ({})", self.name, self.org);
         match self.status {
-            SenderStatus::Verified => {
+            SenderStatus::Verified if self.expected => {
                 println!(
                     "Sender:  verified: signed by the expected key {}",
                     self.signing_key
                 );
             }
+            SenderStatus::Verified => {
+                println!(
+                    "Sender:  verified: a member of your cluster roster (version {}), signing \
+                     with their key",
+                    self.roster_version.unwrap_or_default()
+                );
+            }
+            SenderStatus::Removed => {
+                println!(
+                    "Sender:  REMOVED: {} was removed from the cluster (roster version {}); \
+                     opened only because you passed --allow-untrusted-sender.",
+                    self.name,
+                    self.roster_version.unwrap_or_default()
+                );
+            }
+            SenderStatus::KeyMismatch => {
+                println!(
+                    "Sender:  KEY MISMATCH: signed with {}, which the roster does not hold for \
+                     {}; opened only because you passed --allow-untrusted-sender.",
+                    self.signing_key, self.name
+                );
+            }
             _ => {
                 println!(
-                    "Sender:  UNVERIFIED: the signature is valid, but nothing confirms that {} \
-                     belongs to {}.",
-                    self.signing_key, self.name
+                    "Sender:  UNKNOWN: the signature is valid, but {} confirms that {} belongs \
+                     to {}.",
+                    match self.roster_version {
+                        Some(v) => format!("they are not in your roster (version {v}), so nothing"),
+                        None => "you hold no cluster roster, so nothing".to_owned(),
+                    },
+                    self.signing_key,
+                    self.name
                 );
                 match &self.fingerprint {
                     Some(fp) => println!(
@@ -311,9 +377,10 @@ impl<'a> SenderReport<'a> {
     }
 }
 
-/// What opens a parcel: the member's identity, or the parcel's password.
+/// What opens a parcel: the member's identities (current, pending and retired keys), or the
+/// parcel's password.
 enum Opener {
-    Identity(Box<sealpost_core::Identity>),
+    Identities(Vec<sealpost_core::Identity>),
     Password(Passphrase),
 }
 
@@ -323,13 +390,16 @@ impl Opener {
     fn load(global: &Global, reader: &ReaderArgs) -> Result<Self, Failure> {
         Ok(match &reader.password_file {
             Some(file) => Opener::Password(Passphrase::read_file(file)?),
-            None => Opener::Identity(Box::new(unlock(global)?)),
+            None => {
+                let current = unlock(global)?;
+                Opener::Identities(global.home()?.all_identities(current)?)
+            }
         })
     }
 
     fn key(&self) -> Key<'_> {
         match self {
-            Opener::Identity(identity) => Key::Identity(identity),
+            Opener::Identities(identities) => Key::Identities(identities),
             Opener::Password(password) => Key::Password(password),
         }
     }
@@ -349,7 +419,7 @@ struct OpenReport<'a> {
 
 pub(crate) fn open(global: &Global, args: &OpenArgs) -> Result<(), Failure> {
     let opener = Opener::load(global, &args.reader)?;
-    let options = args.reader.options();
+    let (options, _) = args.reader.options(global)?;
     let destination = match &args.output {
         Some(dir) => Destination::Directory(dir),
         None => Destination::VerifyOnly,
@@ -362,7 +432,7 @@ pub(crate) fn open(global: &Global, args: &OpenArgs) -> Result<(), Failure> {
         &Bar::new(),
     )?;
     let m = &opened.manifest;
-    let sender = SenderReport::of(m, opened.sender_status);
+    let sender = SenderReport::of(m, opened.sender_status, &options);
     if args.json {
         print_json(&OpenReport {
             parcel_id: m.parcel_id.to_string(),
@@ -410,12 +480,12 @@ struct InspectReport<'a> {
 
 pub(crate) fn inspect(global: &Global, args: &InspectArgs) -> Result<(), Failure> {
     let opener = Opener::load(global, &args.reader)?;
-    let options = args.reader.options();
+    let (options, _) = args.reader.options(global)?;
     let file = std::fs::File::open(&args.parcel)
         .map_err(|e| Failure::new("io", format!("cannot open {}: {e}", args.parcel.display())))?;
     let inspected = parcel::inspect(file, opener.key(), &options)?;
     let m = &inspected.manifest;
-    let sender = SenderReport::of(m, inspected.sender_status);
+    let sender = SenderReport::of(m, inspected.sender_status, &options);
     if args.json {
         print_json(&InspectReport {
             parcel_id: m.parcel_id.to_string(),

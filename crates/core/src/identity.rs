@@ -129,6 +129,24 @@ impl Identity {
         })
     }
 
+    /// Fresh keys for the same member (same id, name and organisation): a key change.
+    pub fn successor(&self) -> Self {
+        let mut seed = Zeroizing::new([0u8; 32]);
+        getrandom::getrandom(seed.as_mut()).expect("the OS random number generator failed");
+        Self {
+            member_id: self.member_id,
+            name: self.name.clone(),
+            org: self.org.clone(),
+            age: age::x25519::Identity::generate(),
+            signing: SigningKey::from_bytes(&seed),
+        }
+    }
+
+    /// Whether the two identities hold the same keys.
+    pub fn same_keys(&self, sig_pk: &SigningPublicKey, age_recipient: &str) -> bool {
+        self.signing_public_key() == *sig_pk && self.age_recipient().to_string() == age_recipient
+    }
+
     /// The member's id.
     pub fn member_id(&self) -> MemberId {
         self.member_id

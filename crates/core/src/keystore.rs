@@ -389,6 +389,149 @@ impl Home {
     }
 }
 
+const PENDING_KEY_FILE: &str = "keys/pending.age";
+const RETIRED_PREFIX: &str = "retired-";
+
+/// Key changes. The new keys wait in `keys/pending.age`, sealed to the current key, until the
+/// coordinator's roster lists them; then they become the current identity and the old ones are
+/// kept in `keys/retired-NNNN.age`, sealed to the keys that replaced them, so parcels sealed to
+/// an old key still open.
+impl Home {
+    fn keys_dir(&self) -> PathBuf {
+        self.file("keys")
+    }
+
+    /// The keys of a key change in progress, if any.
+    pub fn pending_key(&self, current: &Identity) -> Result<Option<Identity>, KeystoreError> {
+        let path = self.file(PENDING_KEY_FILE);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let sealed = read_bounded(&path)?;
+        open_sealed_document(&sealed, std::slice::from_ref(current), &path).map(Some)
+    }
+
+    /// Starts a key change: fresh keys for the same member, kept until the roster confirms
+    /// them. Starting again while one is pending returns the same pending keys.
+    pub fn begin_key_change(&self, current: &Identity) -> Result<Identity, KeystoreError> {
+        if let Some(pending) = self.pending_key(current)? {
+            return Ok(pending);
+        }
+        let next = current.successor();
+        create_private_dir(&self.keys_dir()).map_err(io_err("cannot create the keys folder"))?;
+        let path = self.file(PENDING_KEY_FILE);
+        let sealed = seal_document(&next, &current.age_recipient());
+        write_atomically(&path, &sealed, false)
+            .map_err(io_err(format!("cannot write {}", path.display())))?;
+        Ok(next)
+    }
+
+    /// Makes the pending keys current (once the roster lists them). The old keys are kept,
+    /// sealed to the new ones. `passphrase` is needed when the identity lives in a
+    /// passphrase-protected file; the new keys are protected the same way.
+    pub fn finish_key_change(
+        &self,
+        current: &Identity,
+        passphrase: Option<&Passphrase>,
+    ) -> Result<Identity, KeystoreError> {
+        let next = self
+            .pending_key(current)?
+            .ok_or_else(|| KeystoreError::Damaged {
+                file: self.file(PENDING_KEY_FILE).display().to_string(),
+                reason: "no key change is pending".into(),
+            })?;
+        let protection = match self.profile()?.keystore() {
+            KeystoreKind::OsKeyring => Protection::OsKeyring,
+            KeystoreKind::PassphraseFile => {
+                Protection::Passphrase(passphrase.ok_or(KeystoreError::PassphraseRequired)?)
+            }
+        };
+        // Order matters for a crash at any point: the old keys are saved (sealed to the new
+        // ones) before the new ones replace them, and the pending file goes last.
+        let retired = self.retired_files()?;
+        let path = self
+            .keys_dir()
+            .join(format!("{RETIRED_PREFIX}{:04}.age", retired.len() + 1));
+        write_atomically(&path, &seal_document(current, &next.age_recipient()), false)
+            .map_err(io_err(format!("cannot write {}", path.display())))?;
+        self.store_identity(&next, protection, true)?;
+        let pending = self.file(PENDING_KEY_FILE);
+        std::fs::remove_file(&pending)
+            .map_err(io_err(format!("cannot remove {}", pending.display())))?;
+        Ok(next)
+    }
+
+    /// Every identity this member has held: the current one first, then pending keys, then
+    /// retired ones, newest first. Opening tries them all.
+    pub fn all_identities(&self, current: Identity) -> Result<Vec<Identity>, KeystoreError> {
+        let mut all = Vec::new();
+        let pending = self.pending_key(&current)?;
+        all.push(current);
+        all.extend(pending);
+        for path in self.retired_files()?.into_iter().rev() {
+            let sealed = read_bounded(&path)?;
+            let old = open_sealed_document(&sealed, &all, &path)?;
+            all.push(old);
+        }
+        Ok(all)
+    }
+
+    fn retired_files(&self) -> Result<Vec<PathBuf>, KeystoreError> {
+        let dir = self.keys_dir();
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_err(format!("cannot read {}", dir.display()))(e)),
+        };
+        let mut files = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(io_err(format!("cannot read {}", dir.display())))?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(RETIRED_PREFIX) && name.ends_with(".age") {
+                files.push(entry.path());
+            }
+        }
+        files.sort();
+        Ok(files)
+    }
+}
+
+/// An identity document sealed to one age recipient.
+fn seal_document(identity: &Identity, to: &age::x25519::Recipient) -> Vec<u8> {
+    let document = identity.to_document();
+    let encryptor = age::Encryptor::with_recipients(iter::once(to as &dyn age::Recipient))
+        .expect("one recipient");
+    let mut out = Vec::with_capacity(document.len() + 256);
+    let mut writer = encryptor.wrap_output(&mut out).expect("writing to memory");
+    writer
+        .write_all(document.as_bytes())
+        .expect("writing to memory");
+    writer.finish().expect("writing to memory");
+    out
+}
+
+fn open_sealed_document(
+    sealed: &[u8],
+    keys: &[Identity],
+    path: &Path,
+) -> Result<Identity, KeystoreError> {
+    let damaged = |reason: String| KeystoreError::Damaged {
+        file: path.display().to_string(),
+        reason,
+    };
+    let decryptor = age::Decryptor::new(sealed).map_err(|e| damaged(e.to_string()))?;
+    let mut reader = decryptor
+        .decrypt(keys.iter().map(|k| k.age_identity() as &dyn age::Identity))
+        .map_err(|e| damaged(format!("none of your keys opens it ({e})")))?;
+    let mut document = Zeroizing::new(Vec::new());
+    reader
+        .read_to_end(&mut document)
+        .map_err(|e| damaged(e.to_string()))?;
+    let text = std::str::from_utf8(&document).map_err(|_| damaged("not UTF-8 text".into()))?;
+    Ok(Identity::from_document(text)?)
+}
+
 /// Writes an identity backup: passphrase-protected when a passphrase is given, else the plain
 /// identity document (a standard age identity file). Never overwrites an existing file.
 pub fn write_backup(

@@ -5,6 +5,10 @@
 //!   identity document that stores them.
 //! - [`keystore`]: the data directory ([`Home`]) and where the secret keys live: the OS keyring,
 //!   or a passphrase-protected identity file.
+//! - [`membership`]: this member's cluster: the pinned coordinator key, the roster held, the
+//!   rules for accepting a newer one, and addressing members through it.
+//! - [`coordinator`]: the coordinator's desk: invites, join and key-change requests, and each
+//!   change that produces the next roster version.
 //! - [`parcel`]: sealing files into a parcel and opening one, per parcel format v1.
 //! - [`passphrase`]: secrets typed by people (identity passphrases, parcel passwords).
 //! - [`progress`]: how long-running work reports progress to a user interface.
@@ -12,9 +16,11 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod coordinator;
 mod fsutil;
 pub mod identity;
 pub mod keystore;
+pub mod membership;
 pub mod parcel;
 pub mod passphrase;
 pub mod progress;
@@ -23,3 +29,9 @@ pub use identity::{Identity, IdentityError, MemberCard};
 pub use keystore::{Backup, Home, KeystoreError, KeystoreKind, Profile, Protection};
 pub use passphrase::{Passphrase, PassphraseError};
 pub use sealpost_format as format;
+
+/// Writes a new file atomically (temporary file, fsync, rename); fails with `AlreadyExists`
+/// rather than replace one. For exports and requests that people pass on.
+pub fn write_new_file(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    fsutil::write_atomically(path, bytes, false)
+}

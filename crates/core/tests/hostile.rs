@@ -61,8 +61,9 @@ impl Cast {
             label: Label::HighlyConfidential,
             note: None,
             files: vec![file],
-            to: Addressees::Recipients(vec![self.reader.age_recipient()]),
+            to: Addressees::Recipients(vec![self.reader.age_recipient().into()]),
             compression: Compression::None,
+            roster: None,
         };
         seal(&self.sender, request, Vec::new(), &Silent).unwrap().1
     }
@@ -115,6 +116,7 @@ fn run(cast: &Cast, cases: Vec<Case>) {
         };
         let options = OpenOptions {
             expected_sender: case.expected_sender,
+            ..OpenOptions::default()
         };
         let err = open_must_fail(&case.parcel, key, &options);
         let message = err.to_string();

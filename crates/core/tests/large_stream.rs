@@ -80,8 +80,9 @@ fn a_file_over_eight_gib_seals_and_opens_through_a_pipe_in_flat_memory() {
                 label: Label::Confidential,
                 note: None,
                 files: vec![file],
-                to: Addressees::Recipients(vec![reader.age_recipient()]),
+                to: Addressees::Recipients(vec![reader.age_recipient().into()]),
                 compression: Compression::None,
+                roster: None,
             };
             // The pipe's write end is dropped on return, which ends the opener's input.
             seal(&sender, request, to_opener, &Silent).map(|(manifest, _pipe)| manifest)
@@ -93,6 +94,7 @@ fn a_file_over_eight_gib_seals_and_opens_through_a_pipe_in_flat_memory() {
         };
         let options = OpenOptions {
             expected_sender: Some(sender.signing_public_key()),
+            ..OpenOptions::default()
         };
         let opened = open(
             &mut input,

@@ -32,7 +32,7 @@ fn in_memory(name: &str, content: &[u8]) -> FileSource {
 }
 
 fn to(readers: &[&Identity]) -> Addressees {
-    Addressees::Recipients(readers.iter().map(|r| r.age_recipient()).collect())
+    Addressees::Recipients(readers.iter().map(|r| r.age_recipient().into()).collect())
 }
 
 fn request(files: Vec<FileSource>, to: Addressees, compression: Compression) -> SealRequest {
@@ -42,6 +42,7 @@ fn request(files: Vec<FileSource>, to: Addressees, compression: Compression) -> 
         files,
         to,
         compression,
+        roster: None,
     }
 }
 
@@ -114,7 +115,7 @@ fn one_file_from_disk_round_trips_with_its_manifest() {
     )
     .unwrap();
     assert_eq!(&opened.manifest, manifest);
-    assert_eq!(opened.sender_status, SenderStatus::Unverified);
+    assert_eq!(opened.sender_status, SenderStatus::Unknown);
     assert_eq!(opened.files.len(), 1);
     assert_eq!(opened.files[0].path.as_deref(), Some(&*inbox.join(name)));
     assert_eq!(opened.files[0].size, content.len() as u64);
@@ -370,6 +371,7 @@ fn expected_sender_is_verified_and_any_other_key_refused() {
     );
     let expecting = |who: &Identity| OpenOptions {
         expected_sender: Some(who.signing_public_key()),
+        ..OpenOptions::default()
     };
     let opened = open(
         &parcel[..],
@@ -615,6 +617,7 @@ fn a_crafted_parcel_with_a_long_pax_name_opens() {
             Key::Identity(&reader),
             &OpenOptions {
                 expected_sender: Some(sender.signing_public_key()),
+                ..OpenOptions::default()
             },
             Destination::Directory(inbox.path()),
             &Silent,

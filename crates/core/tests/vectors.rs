@@ -103,6 +103,7 @@ fn check_vector(dir: &Path, keys: &Keys, name: &str) -> Result<(), String> {
     };
     let options = OpenOptions {
         expected_sender: Some(keys.sender.signing_public_key()),
+        ..OpenOptions::default()
     };
     match expect {
         Expect::Ok {
@@ -305,7 +306,7 @@ fn seal_spec(spec: &SealedSpec, keys: &Keys) -> Vec<u8> {
         .collect();
     let to = match spec.password {
         Some(password) => Addressees::Password(Passphrase::new(password.into()).unwrap()),
-        None => Addressees::Recipients(vec![keys.reader.age_recipient()]),
+        None => Addressees::Recipients(vec![keys.reader.age_recipient().into()]),
     };
     let request = SealRequest {
         label: spec.label,
@@ -313,6 +314,7 @@ fn seal_spec(spec: &SealedSpec, keys: &Keys) -> Vec<u8> {
         files,
         to,
         compression: spec.compression,
+        roster: None,
     };
     seal(&keys.sender, request, Vec::new(), &Silent).unwrap().1
 }

@@ -118,6 +118,10 @@ pub enum SigningContext {
     Manifest,
     /// A cluster roster, signed by the coordinator.
     Roster,
+    /// A join request, signed by the joining member's new key (proof that they hold it).
+    JoinRequest,
+    /// A member's key change, signed by both the old and the new key.
+    KeyChange,
 }
 
 impl SigningContext {
@@ -126,6 +130,8 @@ impl SigningContext {
         match self {
             SigningContext::Manifest => b"sealpost/v1/manifest\n",
             SigningContext::Roster => b"sealpost/v1/roster\n",
+            SigningContext::JoinRequest => b"sealpost/v1/join-request\n",
+            SigningContext::KeyChange => b"sealpost/v1/key-change\n",
         }
     }
 
@@ -179,15 +185,55 @@ impl Fingerprint {
     }
 }
 
+/// A Signal-style safety number for a pair of members: twelve groups of five digits that both
+/// of them see identically, so they can compare it by phone. It is made of the first six
+/// groups of each member's [`Fingerprint`], the lower half first, so the order in which the
+/// pair is given does not matter; any other key on either side changes it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SafetyNumber([u32; 12]);
+
+impl SafetyNumber {
+    /// The safety number between two members, given each one's fingerprint.
+    pub fn for_pair(a: &Fingerprint, b: &Fingerprint) -> Self {
+        let (low, high) = if a.0[..6] <= b.0[..6] { (a, b) } else { (b, a) };
+        let mut groups = [0u32; 12];
+        groups[..6].copy_from_slice(&low.0[..6]);
+        groups[6..].copy_from_slice(&high.0[..6]);
+        Self(groups)
+    }
+}
+
+impl fmt::Display for SafetyNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_groups(f, &self.0)
+    }
+}
+
+impl fmt::Debug for SafetyNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SafetyNumber({self})")
+    }
+}
+
+impl Serialize for SafetyNumber {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+fn write_groups(f: &mut fmt::Formatter<'_>, groups: &[u32]) -> fmt::Result {
+    for (i, group) in groups.iter().enumerate() {
+        if i > 0 {
+            f.write_str(" ")?;
+        }
+        write!(f, "{group:05}")?;
+    }
+    Ok(())
+}
+
 impl fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, group) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(" ")?;
-            }
-            write!(f, "{group:05}")?;
-        }
-        Ok(())
+        write_groups(f, &self.0)
     }
 }
 
@@ -267,6 +313,37 @@ mod tests {
             SigningContext::Manifest.verify(&public, b"bytes", &sig[..63]),
             Err(SignatureError::Length(63))
         );
+    }
+
+    #[test]
+    fn safety_number_is_symmetric_stable_and_pair_specific() {
+        let fp = |seed: u8| {
+            Fingerprint::of_member(
+                &SigningPublicKey::from_signing_key(&key(seed)),
+                &format!("age1{seed}"),
+            )
+        };
+        let (a, b, c) = (fp(1), fp(2), fp(3));
+        let ab = SafetyNumber::for_pair(&a, &b);
+        assert_eq!(ab, SafetyNumber::for_pair(&b, &a));
+        assert_eq!(
+            ab.to_string(),
+            SafetyNumber::for_pair(&fp(1), &fp(2)).to_string()
+        );
+        assert_ne!(ab, SafetyNumber::for_pair(&a, &c));
+        assert_ne!(ab, SafetyNumber::for_pair(&c, &b));
+        let text = ab.to_string();
+        assert_eq!(text.split(' ').count(), 12);
+        assert!(text.split(' ').all(|g| g.len() == 5));
+        // Each half is the start of one member's own fingerprint, so each side can see its
+        // own part in the number.
+        let a_half: String = a
+            .to_string()
+            .split(' ')
+            .take(6)
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(text.contains(&a_half));
     }
 
     #[test]

@@ -28,7 +28,9 @@ pub use open::{
     Destination, Inspected, Key, OpenOptions, OpenedFile, OpenedParcel, SenderStatus, inspect,
     open, open_file,
 };
-pub use seal::{Addressees, FileSource, SealRequest, SealedParcel, seal, seal_to_file};
+pub use seal::{
+    Addressee, Addressees, FileSource, RosterContext, SealRequest, SealedParcel, seal, seal_to_file,
+};
 
 /// Why a parcel could not be sealed.
 #[derive(Debug, thiserror::Error)]
@@ -186,6 +188,18 @@ pub enum OpenError {
         /// The key that signed.
         actual: String,
     },
+    /// The roster says the sender was removed, or that the signing key is not theirs.
+    #[error(
+        "{}", untrusted_sender_message(*status, name, org)
+    )]
+    UntrustedSender {
+        /// [`SenderStatus::Removed`] or [`SenderStatus::KeyMismatch`].
+        status: SenderStatus,
+        /// The name the manifest gives.
+        name: String,
+        /// The organisation the manifest gives.
+        org: String,
+    },
     /// The manifest is signed but invalid.
     #[error("the parcel's manifest is invalid: {detail}")]
     InvalidManifest {
@@ -240,6 +254,11 @@ impl OpenError {
             OpenError::ManifestTooLarge { .. } => "manifest-too-large",
             OpenError::BadSignature => "bad-signature",
             OpenError::SenderMismatch { .. } => "sender-mismatch",
+            OpenError::UntrustedSender {
+                status: SenderStatus::Removed,
+                ..
+            } => "sender-removed",
+            OpenError::UntrustedSender { .. } => "sender-key-mismatch",
             OpenError::InvalidManifest { .. } => "invalid-manifest",
             OpenError::NotARecipient => "not-a-recipient",
             OpenError::EncryptionMismatch => "encryption-mismatch",
@@ -247,5 +266,21 @@ impl OpenError {
             OpenError::WouldOverwrite { .. } => "would-overwrite",
             OpenError::Io { .. } => "io",
         }
+    }
+}
+
+fn untrusted_sender_message(status: SenderStatus, name: &str, org: &str) -> String {
+    match status {
+        SenderStatus::Removed => format!(
+            "the sender {name} ({org}) has been removed from the cluster, so nothing was opened; \
+             if you know the parcel was sent before the removal, open it with \
+             --allow-untrusted-sender"
+        ),
+        _ => format!(
+            "this parcel claims to come from {name} ({org}) but is signed with a key the roster \
+             does not hold for them, so nothing was opened: it may be forged. Call {name} and \
+             compare safety numbers (`sealpost verify`); if they changed keys recently, import \
+             the newer roster first. Only then, open it with --allow-untrusted-sender"
+        ),
     }
 }

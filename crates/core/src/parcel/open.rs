@@ -13,7 +13,8 @@ use std::io::{self, BufReader, Read, Write};
 use std::iter;
 use std::path::{Path, PathBuf};
 
-use sealpost_format::{SigningContext, SigningPublicKey};
+use sealpost_format::roster::{MemberStatus, Roster};
+use sealpost_format::{MemberId, SigningContext, SigningPublicKey};
 use serde::Serialize;
 use tempfile::TempPath;
 
@@ -40,6 +41,9 @@ const COPY_BUFFER: usize = 256 * 1024;
 pub enum Key<'a> {
     /// The reader's identity (X25519).
     Identity(&'a Identity),
+    /// The reader's current identity first, then the keys they used before a key change, so
+    /// parcels sealed to an old key still open.
+    Identities(&'a [Identity]),
     /// The parcel's password (age scrypt).
     Password(&'a Passphrase),
 }
@@ -49,6 +53,11 @@ pub enum Key<'a> {
 pub struct OpenOptions {
     /// The signing key the sender must have; anything else is refused.
     pub expected_sender: Option<SigningPublicKey>,
+    /// The verified roster the sender is checked against.
+    pub roster: Option<Roster>,
+    /// Release files even when the roster says the sender was removed or signs with a key
+    /// that is not theirs (after checking with the sender by phone).
+    pub allow_untrusted_sender: bool,
 }
 
 /// Where opened files go.
@@ -65,10 +74,50 @@ pub enum Destination<'a> {
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum SenderStatus {
-    /// The manifest was signed by the key the reader expected.
+    /// Signed by the key the reader expected, or by the key the roster holds for the sender
+    /// (current or a previous key they handed over from).
     Verified,
-    /// The manifest is validly signed by the key it names, but nothing vouches for that key.
-    Unverified,
+    /// Validly signed by the key it names, but no roster (or expected key) vouches for it: the
+    /// sender is not a member of the roster held, or no roster is held.
+    Unknown,
+    /// The roster lists the sender as removed from the cluster.
+    Removed,
+    /// The roster holds different keys for the member the manifest names (or the key belongs
+    /// to a different member): a forgery, or a key change the roster does not know yet.
+    KeyMismatch,
+}
+
+impl SenderStatus {
+    /// Its name, as `open --json` writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SenderStatus::Verified => "verified",
+            SenderStatus::Unknown => "unknown",
+            SenderStatus::Removed => "removed",
+            SenderStatus::KeyMismatch => "key-mismatch",
+        }
+    }
+
+    /// The sender's standing in `roster`, for a manifest naming `member_id` and signed by
+    /// `signer`.
+    pub fn in_roster(roster: &Roster, member_id: MemberId, signer: &SigningPublicKey) -> Self {
+        match roster.member(member_id) {
+            Some(m) if m.sig_pk == *signer || m.had_key(signer) => match m.status {
+                MemberStatus::Active => SenderStatus::Verified,
+                MemberStatus::Removed => SenderStatus::Removed,
+            },
+            Some(_) => SenderStatus::KeyMismatch,
+            // A member's key under someone else's member id is an impersonation attempt.
+            None if roster
+                .members
+                .iter()
+                .any(|m| m.sig_pk == *signer || m.had_key(signer)) =>
+            {
+                SenderStatus::KeyMismatch
+            }
+            None => SenderStatus::Unknown,
+        }
+    }
 }
 
 /// A parcel's verified manifest, read without its files.
@@ -257,7 +306,7 @@ fn unseal<R: Read>(
     let manifest_bytes = entry(MANIFEST_ENTRY, MAX_MANIFEST_BYTES)?;
     let signature = entry(SIGNATURE_ENTRY, sealpost_format::SIGNATURE_LEN as u64)?;
 
-    let (signer, sender_status) = verify_signature(
+    let (signer, expected) = verify_signature(
         &manifest_bytes,
         &signature,
         options.expected_sender.as_ref(),
@@ -269,16 +318,42 @@ fn unseal<R: Read>(
             detail: "it names a different signing key than the one that signed it".into(),
         });
     }
-    match key {
-        Key::Identity(identity) => {
-            if manifest.encryption != Encryption::X25519 {
-                return Err(OpenError::EncryptionMismatch);
-            }
-            let me = identity.age_recipient().to_string();
-            if !manifest.recipients.iter().any(|r| r.age_recipient == me) {
-                return Err(OpenError::NotARecipient);
-            }
+    let sender_status = match (&options.roster, expected) {
+        (_, true) => SenderStatus::Verified,
+        (Some(roster), false) => {
+            SenderStatus::in_roster(roster, manifest.sender.member_id, &signer)
         }
+        (None, false) => SenderStatus::Unknown,
+    };
+    if matches!(
+        sender_status,
+        SenderStatus::Removed | SenderStatus::KeyMismatch
+    ) && !options.allow_untrusted_sender
+    {
+        return Err(OpenError::UntrustedSender {
+            status: sender_status,
+            name: manifest.sender.name.clone(),
+            org: manifest.sender.org.clone(),
+        });
+    }
+    if let Some(identities) = identities(key) {
+        if manifest.encryption != Encryption::X25519 {
+            return Err(OpenError::EncryptionMismatch);
+        }
+        let mine: Vec<String> = identities
+            .iter()
+            .map(|i| i.age_recipient().to_string())
+            .collect();
+        if !manifest
+            .recipients
+            .iter()
+            .any(|r| mine.contains(&r.age_recipient))
+        {
+            return Err(OpenError::NotARecipient);
+        }
+    }
+    match key {
+        Key::Identity(_) | Key::Identities(_) => {}
         Key::Password(_) if manifest.encryption != Encryption::Scrypt => {
             return Err(OpenError::EncryptionMismatch);
         }
@@ -296,14 +371,24 @@ fn unseal<R: Read>(
     })
 }
 
-/// Checks the manifest signature. With an expected sender, the signature is checked against
-/// that key before a single byte of the manifest is interpreted; without one, only the
-/// claimed key is read from the manifest (it cannot be trusted more than it is).
+/// The identities a key holds, or `None` for a password.
+fn identities<'a>(key: Key<'a>) -> Option<&'a [Identity]> {
+    match key {
+        Key::Identity(identity) => Some(std::slice::from_ref(identity)),
+        Key::Identities(identities) => Some(identities),
+        Key::Password(_) => None,
+    }
+}
+
+/// Checks the manifest signature; returns the signer and whether it is the expected one. With
+/// an expected sender, the signature is checked against that key before a single byte of the
+/// manifest is interpreted; without one, only the claimed key is read from the manifest (it is
+/// then trusted only as far as the roster vouches for it).
 fn verify_signature(
     manifest: &[u8],
     signature: &[u8],
     expected: Option<&SigningPublicKey>,
-) -> Result<(SigningPublicKey, SenderStatus), OpenError> {
+) -> Result<(SigningPublicKey, bool), OpenError> {
     let verifies = |key: &SigningPublicKey| {
         SigningContext::Manifest
             .verify(key, manifest, signature)
@@ -311,7 +396,7 @@ fn verify_signature(
     };
     if let Some(expected) = expected {
         if verifies(expected) {
-            return Ok((*expected, SenderStatus::Verified));
+            return Ok((*expected, true));
         }
         return Err(match Manifest::claimed_signer(manifest) {
             Ok(actual) if verifies(&actual) => OpenError::SenderMismatch {
@@ -326,7 +411,7 @@ fn verify_signature(
     if !verifies(&claimed) {
         return Err(OpenError::BadSignature);
     }
-    Ok((claimed, SenderStatus::Unverified))
+    Ok((claimed, false))
 }
 
 /// The input with its age magic already read (and put back in front).
@@ -369,12 +454,17 @@ fn decrypt<R: Read>(mut input: R, key: Key<'_>) -> Result<Plaintext<R>, OpenErro
     let decryptor =
         age::Decryptor::new(io::Cursor::new(magic).chain(input)).map_err(header_error)?;
     let stream = match key {
-        Key::Identity(identity) => {
+        Key::Identity(_) | Key::Identities(_) => {
             if decryptor.is_scrypt() {
                 return Err(OpenError::PasswordProtected);
             }
+            let identities = identities(key).expect("an identity key");
             decryptor
-                .decrypt(iter::once(identity.age_identity() as &dyn age::Identity))
+                .decrypt(
+                    identities
+                        .iter()
+                        .map(|i| i.age_identity() as &dyn age::Identity),
+                )
                 .map_err(|e| match e {
                     age::DecryptError::NoMatchingKeys => OpenError::NotForYou,
                     other => header_error(other),

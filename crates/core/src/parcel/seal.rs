@@ -11,7 +11,7 @@ use std::io::{self, BufWriter, Read, Write};
 use std::iter;
 use std::path::{Path, PathBuf};
 
-use sealpost_format::{Label, MemberId, ParcelId, SigningContext};
+use sealpost_format::{ClusterId, Label, MemberId, ParcelId, SigningContext};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
@@ -122,11 +122,38 @@ impl std::fmt::Debug for FileSource {
     }
 }
 
+/// One recipient's key, and their member id when the roster knows them.
+#[derive(Debug, Clone)]
+pub struct Addressee {
+    /// Their `age1…` key.
+    pub recipient: age::x25519::Recipient,
+    /// Their member id, recorded in the signed manifest.
+    pub member_id: Option<MemberId>,
+}
+
+impl From<age::x25519::Recipient> for Addressee {
+    fn from(recipient: age::x25519::Recipient) -> Self {
+        Self {
+            recipient,
+            member_id: None,
+        }
+    }
+}
+
+/// The cluster and roster version a parcel was addressed under, recorded in its manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RosterContext {
+    /// The cluster.
+    pub cluster_id: ClusterId,
+    /// The roster version the recipients were resolved with.
+    pub roster_version: u64,
+}
+
 /// Who can open the parcel.
 #[derive(Debug)]
 pub enum Addressees {
-    /// These members' `age1…` keys. The sender is always added.
-    Recipients(Vec<age::x25519::Recipient>),
+    /// These members' keys. The sender is always added.
+    Recipients(Vec<Addressee>),
     /// Whoever knows this password (age scrypt); nobody else, not even the sender's key.
     Password(Passphrase),
 }
@@ -144,6 +171,8 @@ pub struct SealRequest {
     pub to: Addressees,
     /// Whether to compress with zstd.
     pub compression: Compression,
+    /// The roster the recipients were resolved with, if any.
+    pub roster: Option<RosterContext>,
 }
 
 /// A parcel written to a file.
@@ -169,6 +198,7 @@ pub fn seal<W: Write>(
         files,
         to,
         compression,
+        roster,
     } = request;
     let note = check_note(note)?;
     for file in &files {
@@ -191,8 +221,8 @@ pub fn seal<W: Write>(
         parcel_id: ParcelId::random(),
         kind: ParcelKind::Data,
         created_at,
-        cluster_id: None,
-        roster_version: None,
+        cluster_id: roster.map(|r| r.cluster_id),
+        roster_version: roster.map(|r| r.roster_version),
         sender: Sender {
             member_id: sender.member_id(),
             name: sender.name().to_owned(),
@@ -337,9 +367,15 @@ fn addressing(
             let own = sender.age_recipient();
             let mut keys: BTreeMap<String, (age::x25519::Recipient, Option<MemberId>)> =
                 BTreeMap::new();
-            for recipient in list {
-                keys.entry(recipient.to_string())
+            for Addressee {
+                recipient,
+                member_id,
+            } in list
+            {
+                let entry = keys
+                    .entry(recipient.to_string())
                     .or_insert((recipient, None));
+                entry.1 = entry.1.or(member_id);
             }
             keys.insert(own.to_string(), (own, Some(sender.member_id())));
             let encryptor = age::Encryptor::with_recipients(
