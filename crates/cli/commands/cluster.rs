@@ -904,6 +904,18 @@ fn print_roster_header(r: &Roster, expired: bool) {
     );
 }
 
+/// A name as it would be typed in a shell: quoted when it has spaces or quotes.
+fn shell_word(text: &str) -> String {
+    if text
+        .chars()
+        .all(|c| c.is_alphanumeric() || "-_.".contains(c))
+    {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
 pub(crate) fn verify(global: &Global, args: &VerifyArgs) -> Result<(), Failure> {
     let home = global.home()?;
     let held = Membership::new(&home).require()?;
@@ -925,7 +937,9 @@ pub(crate) fn verify(global: &Global, args: &VerifyArgs) -> Result<(), Failure> 
         "Safety number between you and {} ({}). Read it to each other by phone or compare in \
          person; they run `sealpost verify {}` and must see the same digits. If they differ, \
          stop and tell the coordinator.",
-        member.name, member.org, me.name
+        member.name,
+        member.org,
+        shell_word(&me.name)
     );
     if member.status == MemberStatus::Removed {
         println!("Note: {} has been removed from the cluster.", member.name);
