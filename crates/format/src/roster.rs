@@ -825,8 +825,10 @@ impl VerifiedRoster {
             });
         }
         check_not_expired(new, now)?;
+        let by_id: std::collections::HashMap<MemberId, &RosterMember> =
+            new.members.iter().map(|m| (m.member_id, m)).collect();
         for old in &held.members {
-            let Some(now_entry) = new.member(old.member_id) else {
+            let Some(&now_entry) = by_id.get(&old.member_id) else {
                 return Err(RosterError::MemberDropped {
                     member_id: old.member_id,
                     name: old.name.clone(),
