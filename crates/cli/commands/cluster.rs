@@ -13,7 +13,7 @@ use sealpost_core::format::roster::{
     MemberStatus, Policy, Role, Roster, RosterError, SignedRoster, VerifiedRoster, rfc3339,
 };
 use sealpost_core::membership::{
-    self, Membership, MembershipError, RosterChange, member_fingerprint,
+    self, Imported, Membership, MembershipError, RosterChange, member_fingerprint,
 };
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
@@ -474,7 +474,7 @@ fn requests(
     let desk = Desk::open(home, &me)?;
     for file in &args.add {
         let bytes = read_request(file)?;
-        desk.receive(&bytes)?;
+        desk.receive(&bytes, now)?;
     }
     let list = desk.requests(now)?;
     if args.json {
@@ -715,36 +715,36 @@ pub(crate) fn roster(global: &Global, command: &RosterCommand) -> Result<(), Fai
 fn import(global: &Global, home: &Home, args: &RosterImportArgs) -> Result<(), Failure> {
     let membership = Membership::new(home);
     let (mut me, passphrase) = unlock_keeping_passphrase(global)?;
-    let mut reports = Vec::new();
+    let mut rosters = Vec::new();
     for file in &args.files {
         let json = std::fs::read(file)
             .map_err(|e| Failure::new("io", format!("cannot read {}: {e}", file.display())))?;
-        let in_file = |e: RosterError| {
+        let signed = SignedRoster::from_json(&json).map_err(|e| {
             let e = MembershipError::from(e);
             Failure::new(e.code(), format!("{}: {e}", file.display()))
-        };
-        let signed = SignedRoster::from_json(&json).map_err(in_file)?;
-        let now = OffsetDateTime::now_utc();
-        match membership.import(signed, &me, passphrase.as_ref(), now) {
-            Ok(imported) => {
-                if imported.key_change_completed {
-                    me = home.unlock(passphrase.as_ref())?;
-                }
-                reports.push((Some(imported), file));
-            }
-            Err(MembershipError::Roster(RosterError::Unchanged { .. })) => {
-                reports.push((None, file));
-            }
+        })?;
+        rosters.push(signed);
+    }
+    let now = OffsetDateTime::now_utc();
+    // All files are checked as one chain before any is held: all or none.
+    let reports: Vec<Option<Imported>> =
+        match membership.import_chain(rosters, &me, passphrase.as_ref(), now) {
+            Ok(list) => list.into_iter().map(Some).collect(),
+            Err(MembershipError::Roster(RosterError::Unchanged { .. })) => vec![None],
             Err(e) => {
-                return Err(Failure::new(e.code(), format!("{}: {e}", file.display())));
+                let shown: Vec<String> =
+                    args.files.iter().map(|f| f.display().to_string()).collect();
+                return Err(Failure::new(e.code(), format!("{}: {e}", shown.join(", "))));
             }
-        }
+        };
+    if reports.iter().flatten().any(|i| i.key_change_completed) {
+        me = home.unlock(passphrase.as_ref())?;
     }
     let held = membership.require()?;
     if args.json {
         let list: Vec<ImportReport<'_>> = reports
             .iter()
-            .map(|(imported, _)| match imported {
+            .map(|imported| match imported {
                 Some(i) => ImportReport {
                     roster: RosterReport::of(&i.roster),
                     unchanged: false,
@@ -762,11 +762,10 @@ fn import(global: &Global, home: &Home, args: &RosterImportArgs) -> Result<(), F
         print_json(&serde_json::json!({ "imported": list }));
         return Ok(());
     }
-    for (imported, file) in &reports {
+    for imported in &reports {
         let Some(i) = imported else {
             println!(
-                "{}: you already hold this roster (version {}); nothing changed.",
-                file.display(),
+                "You already hold this roster (version {}); nothing changed.",
                 held.roster().version
             );
             continue;

@@ -204,7 +204,10 @@ pub(crate) fn seal(global: &Global, args: &SealArgs) -> Result<(), Failure> {
             let membership = Membership::new(&home);
             // Names and roles need a current roster; bare age1 keys do not, but when a roster
             // is held it still records member ids and refuses removed members' keys.
-            let needs_roster = args.to.iter().any(|t| !t.trim().starts_with("age1"));
+            let needs_roster = args
+                .to
+                .iter()
+                .any(|t| !t.trim().to_ascii_lowercase().starts_with("age1"));
             held = match membership.current(now) {
                 Ok(held) => Some(held),
                 Err(e) if needs_roster => return Err(e.into()),

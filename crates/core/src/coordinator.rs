@@ -22,7 +22,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::fsutil::{create_private_dir, write_atomically};
 use crate::identity::Identity;
-use crate::keystore::Home;
+use crate::keystore::{Home, KeystoreError, KeystoreKind};
 use crate::membership::{Membership, MembershipError, find_member};
 use crate::passphrase::Passphrase;
 
@@ -130,6 +130,14 @@ pub enum CoordinatorError {
         /// The id given.
         id: String,
     },
+    /// The roster names this member's pending new key as coordinator key, but the key change
+    /// did not finish (a crash in between).
+    #[error(
+        "your key change did not finish: the roster already names your new key. Finish it by \
+         importing the current roster again: `sealpost roster export -o roster.json` then \
+         `sealpost roster import roster.json`"
+    )]
+    KeyChangeUnfinished,
     /// The coordinator tried to remove themselves.
     #[error(
         "you cannot remove yourself while you hold the coordinator key; hand over first \
@@ -178,6 +186,7 @@ impl CoordinatorError {
             CoordinatorError::NotActive { .. } => "not-active",
             CoordinatorError::UnknownRequest { .. } => "unknown-request",
             CoordinatorError::RemoveSelf => "remove-self",
+            CoordinatorError::KeyChangeUnfinished => "key-change-unfinished",
             CoordinatorError::Invalid(_) => "invalid-argument",
             CoordinatorError::Enrol(EnrolError::WrongSecret) => "wrong-invite-secret",
             CoordinatorError::Enrol(EnrolError::InviteTypo) => "invite-typo",
@@ -372,6 +381,12 @@ impl<'a> Desk<'a> {
         let membership = Membership::new(home);
         let held = membership.require()?;
         let c = &held.roster().coordinator;
+        if c.member_id == me.member_id() && c.sig_pk != me.signing_public_key() {
+            let pending = home.pending_key(me).map_err(MembershipError::from)?;
+            if pending.is_some_and(|p| p.signing_public_key() == c.sig_pk) {
+                return Err(CoordinatorError::KeyChangeUnfinished);
+            }
+        }
         if c.member_id != me.member_id() || c.sig_pk != me.signing_public_key() {
             let coordinator = held
                 .roster()
@@ -461,14 +476,18 @@ impl<'a> Desk<'a> {
     }
 
     /// Adds a request file to the pending list (as received from the member or the relay).
-    pub fn receive(&self, bytes: &[u8]) -> Result<PendingRequest, CoordinatorError> {
+    pub fn receive(
+        &self,
+        bytes: &[u8],
+        now: OffsetDateTime,
+    ) -> Result<PendingRequest, CoordinatorError> {
         let request = Request::from_json(bytes)?;
         let dir = self.requests_dir();
         create_private_dir(&dir).map_err(io_err("cannot create the requests folder"))?;
         let path = dir.join(format!("{}.json", request.id()));
         write_atomically(&path, &request.to_json(), true)
             .map_err(io_err(format!("cannot write {}", path.display())))?;
-        self.describe(&request, OffsetDateTime::now_utc())
+        self.describe(&request, now)
     }
 
     /// Pending requests, each checked as far as possible (`problem` says why one cannot be
@@ -598,6 +617,13 @@ impl<'a> Desk<'a> {
             })?;
         // The HMAC first: nothing in the request is believed before it checks out.
         let body = join.verify(&secret)?;
+        // The same request approved twice is "already a member", not a reused invite.
+        if let Some(m) = roster.member(body.member_id) {
+            return Err(CoordinatorError::AlreadyMember {
+                name: m.name.clone(),
+                member_id: m.member_id,
+            });
+        }
         if let (Some(member_id), Some(used_at)) = (invite.used_by, invite.used_at) {
             let used_by = roster
                 .member(member_id)
@@ -799,6 +825,14 @@ impl<'a> Desk<'a> {
         now: OffsetDateTime,
     ) -> Result<(Identity, VerifiedRoster), CoordinatorError> {
         let held = self.membership.require()?;
+        // Everything that can fail comes before the roster naming the new key is signed:
+        // afterwards, only the new key is the coordinator's.
+        if self.home.profile().map_err(MembershipError::from)?.keystore()
+            == KeystoreKind::PassphraseFile
+            && passphrase.is_none()
+        {
+            return Err(MembershipError::from(KeystoreError::PassphraseRequired).into());
+        }
         let next = self
             .home
             .begin_key_change(self.me)
@@ -921,6 +955,14 @@ pub fn request_key_change(
 ) -> Result<KeyChange, CoordinatorError> {
     let held = Membership::new(home).require()?;
     let roster = held.roster();
+    if roster.coordinator.member_id == me.member_id() {
+        return Err(CoordinatorError::Invalid(
+            "you hold the coordinator key: your key change is signed into the next roster at \
+             once (`sealpost cluster rotate-key` on your own computer does it), not sent as a \
+             request"
+                .into(),
+        ));
+    }
     match roster.member(me.member_id()) {
         Some(m) if m.status == MemberStatus::Active => {}
         _ => {

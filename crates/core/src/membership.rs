@@ -137,7 +137,10 @@ pub enum MembershipError {
         name: String,
     },
     /// A role nobody active holds.
-    #[error("no active member of the cluster has the role {role}")]
+    #[error(
+        "no active member of the cluster has the role {role}; name the recipients instead, or \
+         ask the coordinator to invite one"
+    )]
     NobodyWithRole {
         /// The role asked for.
         role: Role,
@@ -501,19 +504,15 @@ impl Membership {
             relay: invite.relay.clone(),
             invite_id: Some(invite.secret.id()),
         };
-        match self.pin()? {
-            // Joining again (a lost request file, a second invite) is fine before the first
-            // roster arrives, as long as it is the same cluster and coordinator.
-            Some(old)
-                if old.cluster_id != pin.cluster_id
-                    || old.coordinator != pin.coordinator
-                    || self.held()?.is_some() =>
-            {
-                return Err(MembershipError::AlreadyInCluster {
-                    cluster_id: old.cluster_id,
-                });
-            }
-            _ => {}
+        // Joining again (a lost request file, a fresh invite after the first expired or after
+        // the coordinator changed keys) is fine until the first roster arrives: until then
+        // nothing depends on the pin.
+        if let Some(old) = self.pin()?
+            && self.held()?.is_some()
+        {
+            return Err(MembershipError::AlreadyInCluster {
+                cluster_id: old.cluster_id,
+            });
         }
         let body = JoinRequestBody {
             v: 1,
@@ -531,10 +530,7 @@ impl Membership {
         Ok(request)
     }
 
-    /// Accepts a roster under every rule: the first one against the pin from the invite (and
-    /// it must list us with our keys), later ones as the successor of the one held. Our own
-    /// entry must carry our current keys, or the pending keys of our key change, which this
-    /// then completes (`passphrase` is needed for that with a passphrase-protected identity).
+    /// Accepts one roster; see [`Membership::import_chain`].
     pub fn import(
         &self,
         signed: SignedRoster,
@@ -542,49 +538,129 @@ impl Membership {
         passphrase: Option<&Passphrase>,
         now: OffsetDateTime,
     ) -> Result<Imported, MembershipError> {
+        let mut imported = self.import_chain(vec![signed], me, passphrase, now)?;
+        Ok(imported.pop().expect("one roster in, one out"))
+    }
+
+    /// Accepts rosters, oldest first, under every rule: the first one ever against the pin
+    /// from the invite, each other as the successor of the one before. Only the last must list
+    /// this member (a member who joined at version 9 may need versions 7 and 8 to follow a
+    /// coordinator handover). Our entry in it must carry our current keys, or the pending keys
+    /// of our key change, which this then completes (`passphrase` is needed for that with a
+    /// passphrase-protected identity). All are checked before any is held: all or none.
+    /// The roster already held, offered again, is reported as [`RosterError::Unchanged`]
+    /// unless it completes a key change that a crash interrupted.
+    pub fn import_chain(
+        &self,
+        rosters: Vec<SignedRoster>,
+        me: &Identity,
+        passphrase: Option<&Passphrase>,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Imported>, MembershipError> {
         let pin = self.pin()?.ok_or(MembershipError::NotInCluster)?;
-        let held = self.held()?;
-        let (next, changes) = match &held {
-            None => {
-                let next = signed.verify_pinned(&pin.coordinator, pin.cluster_id, now)?;
-                (next, Vec::new())
+        let first_held = self.held()?;
+        let mut held = first_held.clone();
+        let mut accepted = Vec::new();
+        let count = rosters.len();
+        for (i, signed) in rosters.into_iter().enumerate() {
+            // A version accepted before, byte for byte, is skipped when more follow, so that
+            // "import everything from version 1" works whatever one holds.
+            if i + 1 < count && self.accepted_before(&signed) {
+                continue;
             }
-            Some(held) => {
-                let next = held.successor(signed, now)?;
-                let changes = roster_changes(held.roster(), next.roster());
-                (next, changes)
-            }
+            let (next, changes) = match &held {
+                None => {
+                    let next = signed.verify_pinned(&pin.coordinator, pin.cluster_id, now)?;
+                    (next, Vec::new())
+                }
+                Some(h) => match h.successor(signed, now) {
+                    Ok(next) => {
+                        let changes = roster_changes(h.roster(), next.roster());
+                        (next, changes)
+                    }
+                    Err(RosterError::Unchanged { version }) => {
+                        if self.finish_interrupted_key_change(h, me, passphrase)? {
+                            return Ok(vec![Imported {
+                                roster: h.clone(),
+                                changes: Vec::new(),
+                                key_change_completed: true,
+                            }]);
+                        }
+                        return Err(RosterError::Unchanged { version }.into());
+                    }
+                    Err(e) => return Err(e.into()),
+                },
+            };
+            held = Some(next.clone());
+            accepted.push(Imported {
+                roster: next,
+                changes,
+                key_change_completed: false,
+            });
+        }
+        let Some(last) = accepted.last_mut() else {
+            return Ok(accepted);
         };
         let pending = self.home.pending_key(me)?;
-        let mine = next.roster().member(me.member_id());
-        let key_change_completed = match mine {
-            None if held.is_none() => {
+        match last.roster.roster().member(me.member_id()) {
+            None if first_held.is_none() => {
                 return Err(MembershipError::NotListed {
-                    version: next.roster().version,
+                    version: last.roster.roster().version,
                 });
             }
             // Not listed at all after joining cannot pass the succession rules; removed is
             // accepted so that the member learns it.
-            None => false,
-            Some(m) if me.same_keys(&m.sig_pk, &m.age_recipient) => false,
+            None => {}
+            Some(m) if me.same_keys(&m.sig_pk, &m.age_recipient) => {}
             Some(m)
                 if pending
                     .as_ref()
                     .is_some_and(|p| p.same_keys(&m.sig_pk, &m.age_recipient)) =>
             {
-                true
+                last.key_change_completed = true;
             }
             Some(_) => return Err(MembershipError::OwnKeysDiffer),
-        };
-        if key_change_completed {
+        }
+        if last.key_change_completed {
             self.home.finish_key_change(me, passphrase)?;
         }
-        self.hold(&next)?;
-        Ok(Imported {
-            roster: next,
-            changes,
-            key_change_completed,
+        for imported in &accepted {
+            self.hold(&imported.roster)?;
+        }
+        Ok(accepted)
+    }
+
+    /// Whether these exact bytes are a version this member accepted before.
+    fn accepted_before(&self, signed: &SignedRoster) -> bool {
+        // The version is read unverified only to find which stored file to compare with.
+        let version = serde_json::from_slice::<serde_json::Value>(signed.bytes())
+            .ok()
+            .and_then(|v| v.get("version").and_then(serde_json::Value::as_u64));
+        version.is_some_and(|n| {
+            self.version(n)
+                .is_ok_and(|stored| stored.bytes() == signed.bytes())
         })
+    }
+
+    /// Completes a key change whose roster is already held (a crash between holding it and
+    /// switching keys); `true` when it did.
+    fn finish_interrupted_key_change(
+        &self,
+        held: &VerifiedRoster,
+        me: &Identity,
+        passphrase: Option<&Passphrase>,
+    ) -> Result<bool, MembershipError> {
+        let Some(pending) = self.home.pending_key(me)? else {
+            return Ok(false);
+        };
+        let listed = held
+            .roster()
+            .member(me.member_id())
+            .is_some_and(|m| pending.same_keys(&m.sig_pk, &m.age_recipient));
+        if listed {
+            self.home.finish_key_change(me, passphrase)?;
+        }
+        Ok(listed)
     }
 
     /// The context recorded in the manifests of parcels addressed through `roster`.
@@ -641,7 +717,10 @@ pub fn resolve_addressees(
     let mut out = Vec::new();
     for spec in specs {
         let spec = spec.trim();
-        if spec.starts_with("age1") {
+        // age keys are Bech32, which may be written in upper case: read them in lower case.
+        let lower = spec.to_ascii_lowercase();
+        if lower.starts_with("age1") {
+            let spec = lower.as_str();
             let recipient: AgeRecipient = spec.parse().map_err(|_| {
                 MembershipError::BadRecipient(format!(
                     "{spec:?} is not an age public key (age1…); ask the recipient to run \

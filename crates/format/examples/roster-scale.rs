@@ -27,7 +27,7 @@ fn roster(members: u32, now: OffsetDateTime) -> (Roster, SigningKey) {
             roles: vec![if i == 0 { Role::Coordinator } else { Role::Partner }],
             sig_pk: SigningPublicKey::from_signing_key(&key(i)),
             // A real recipient is 62 characters; this one has the same length.
-            age_recipient: format!("age1{:058}", i),
+            age_recipient: format!("age1{i:058}"),
             status: MemberStatus::Active,
             previous_keys: Vec::new(),
         })

@@ -109,9 +109,10 @@ pub enum RosterError {
     },
     /// Versions are missing between the one held and the one offered.
     #[error(
-        "this is roster version {got}, but you hold version {held}: import versions {} to {} \
-         first (the coordinator exports each with `sealpost roster export --roster-version N`)",
-        held + 1, got - 1
+        "this is roster version {got}, but you hold version {held}: import {} first (the \
+         coordinator exports each with `sealpost roster export --roster-version N`), or all \
+         of them at once, oldest first",
+        missing_versions(*held, *got)
     )]
     Gap {
         /// Version held.
@@ -162,6 +163,14 @@ pub enum RosterError {
         /// Their name in the held roster.
         name: String,
     },
+}
+
+fn missing_versions(held: u64, got: u64) -> String {
+    if got == held + 2 {
+        format!("version {}", held + 1)
+    } else {
+        format!("versions {} to {}", held + 1, got - 1)
+    }
 }
 
 /// What a member may do in the cluster.
@@ -675,22 +684,38 @@ impl SignedRoster {
     }
 
     /// The first roster a joining member accepts: signed by the key whose pin the invite
-    /// carried, for the invite's cluster, and not expired.
+    /// carried — or by the coordinator's current key when the pinned key is one of the
+    /// coordinator's previous keys, which signed the change to the next (so an invite issued
+    /// before the coordinator changed keys still works) — for the invite's cluster, and not
+    /// expired.
     pub fn verify_pinned(
         self,
         pin: &CoordinatorPin,
         cluster_id: ClusterId,
         now: OffsetDateTime,
     ) -> Result<VerifiedRoster, RosterError> {
-        if &CoordinatorPin::of(&self.signer) != pin {
-            return Err(RosterError::WrongSigner {
-                signer: CoordinatorPin::of(&self.signer),
-                trusted: *pin,
-            });
-        }
+        let wrong_signer = RosterError::WrongSigner {
+            signer: CoordinatorPin::of(&self.signer),
+            trusted: *pin,
+        };
+        let pinned_directly = &CoordinatorPin::of(&self.signer) == pin;
         let signer = self.signer;
+        // The signature is checked by the key the envelope names before anything is parsed;
+        // that key is then trusted only if it is the pinned one, or the pinned key handed over
+        // to it through the coordinator's signed key history.
         let verified = self.verify(&signer)?;
         let roster = verified.roster();
+        if !pinned_directly {
+            let handed_over = roster.coordinator.sig_pk == signer
+                && roster.member(roster.coordinator.member_id).is_some_and(|c| {
+                    c.previous_keys
+                        .iter()
+                        .any(|k| &CoordinatorPin::of(&k.sig_pk) == pin)
+                });
+            if !handed_over {
+                return Err(wrong_signer);
+            }
+        }
         if roster.cluster_id != cluster_id {
             return Err(RosterError::OtherCluster {
                 held: cluster_id,

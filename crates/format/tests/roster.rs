@@ -400,7 +400,7 @@ fn skipped_version_is_a_gap_naming_the_missing_ones() {
         matches!(err, RosterError::Gap { held: 1, got: 3 }),
         "{err:?}"
     );
-    assert_says(&err, "import versions 2 to 2 first");
+    assert_says(&err, "import version 2 first");
 
     // A wider gap names the whole range.
     let v4 = accept(
