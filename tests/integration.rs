@@ -3,6 +3,7 @@
 //! Service. One test binary; every other `.rs` file in `tests/` is a module of it
 //! (`autotests = false` in Cargo.toml keeps Cargo from building them as binaries of their own).
 
+mod cluster;
 mod identity;
 mod interop;
 mod keyring;

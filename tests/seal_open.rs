@@ -145,13 +145,16 @@ fn parcel_sealed_to_a_member_opens_for_them_with_the_same_bytes() {
             "org",
             "signing_key",
             "fingerprint",
-            "status"
+            "status",
+            "roster_version"
         ])
     );
     for fact in ["member_id", "name", "org", "signing_key", "fingerprint"] {
         assert_eq!(sender[fact], alice[fact], "sender {fact}");
     }
-    assert_eq!(sender["status"], "unverified");
+    // Neither of them is in a cluster: the signature is valid, but no roster vouches for it.
+    assert_eq!(sender["status"], "unknown");
+    assert_eq!(sender["roster_version"], Value::Null);
 
     // Bob and Alice herself, so that she can re-open what she sent; only Alice's entry names
     // a member, since Bob was given as a bare age key.

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use sealpost_core::Home;
 use sealpost_core::coordinator::{
-    self, Approved, Desk, INVITE_VALIDITY, PendingRequest, ROSTER_VALIDITY, RequestRef,
+    self, Approved, CoordinatorError, Desk, INVITE_VALIDITY, PendingRequest, ROSTER_VALIDITY,
+    RequestRef,
 };
 use sealpost_core::format::enrol::Invite;
 use sealpost_core::format::roster::{
@@ -573,7 +574,12 @@ fn rotate_key(
     let (me, passphrase) = unlock_keeping_passphrase(global)?;
     // The coordinator approves their own change at once: the roster naming the new key is
     // signed with the old one.
-    if let Ok(desk) = Desk::open(home, &me) {
+    let desk = match Desk::open(home, &me) {
+        Ok(desk) => Some(desk),
+        Err(CoordinatorError::NotCoordinator { .. }) => None,
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(desk) = desk {
         let (new, roster) = desk.rotate_own_key(passphrase.as_ref(), now)?;
         if args.json {
             print_json(&serde_json::json!({
@@ -731,11 +737,14 @@ fn import(global: &Global, home: &Home, args: &RosterImportArgs) -> Result<(), F
         match membership.import_chain(rosters, &me, passphrase.as_ref(), now) {
             Ok(list) => list.into_iter().map(Some).collect(),
             Err(MembershipError::Roster(RosterError::Unchanged { .. })) => vec![None],
-            Err(e) => {
-                let shown: Vec<String> =
-                    args.files.iter().map(|f| f.display().to_string()).collect();
-                return Err(Failure::new(e.code(), format!("{}: {e}", shown.join(", "))));
+            Err(MembershipError::InChain { position, source }) => {
+                let file = args.files[position].display();
+                return Err(Failure::new(
+                    source.code(),
+                    format!("{file}: {source} (nothing was imported)"),
+                ));
             }
+            Err(e) => return Err(e.into()),
         };
     if reports.iter().flatten().any(|i| i.key_change_completed) {
         me = home.unlock(passphrase.as_ref())?;

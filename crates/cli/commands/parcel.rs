@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use sealpost_core::Passphrase;
-use sealpost_core::membership::{Membership, MembershipError, resolve_addressees};
+use sealpost_core::membership::{Membership, MembershipError, check_sender, resolve_addressees};
 use sealpost_core::parcel::{
     self, Addressees, Compression, Destination, FileSource, Key, Manifest, OpenOptions,
     SealRequest, SenderStatus,
@@ -219,6 +219,9 @@ pub(crate) fn seal(global: &Global, args: &SealArgs) -> Result<(), Failure> {
                 Err(e) => return Err(e.into()),
             };
             let roster = held.as_ref().map(|h| h.roster());
+            if let Some(roster) = roster {
+                check_sender(roster, home.profile()?.card().member_id)?;
+            }
             Addressees::Recipients(resolve_addressees(roster, &args.to)?)
         }
     };

@@ -115,8 +115,8 @@ pub enum CoordinatorError {
         /// The member.
         name: String,
     },
-    /// The key change is for someone not in the roster, or removed.
-    #[error("{name} is not an active member, so their keys cannot change")]
+    /// The member is not in the roster, or removed.
+    #[error("{name} is not an active member of the cluster (removed, or never listed)")]
     NotActive {
         /// The member (or id).
         name: String,
@@ -485,9 +485,17 @@ impl<'a> Desk<'a> {
         let dir = self.requests_dir();
         create_private_dir(&dir).map_err(io_err("cannot create the requests folder"))?;
         let path = dir.join(format!("{}.json", request.id()));
-        write_atomically(&path, &request.to_json(), true)
-            .map_err(io_err(format!("cannot write {}", path.display())))?;
-        self.describe(&request, now)
+        // A request already pending is never replaced: a tampered copy of a genuine request
+        // has the same id (the id covers the body, not the MAC) and must not push it out.
+        match write_atomically(&path, &request.to_json(), false) {
+            Ok(()) => self.describe(&request, now),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let bytes = std::fs::read(&path)
+                    .map_err(io_err(format!("cannot read {}", path.display())))?;
+                self.describe(&Request::from_json(&bytes)?, now)
+            }
+            Err(e) => Err(io_err(format!("cannot write {}", path.display()))(e)),
+        }
     }
 
     /// Pending requests, each checked as far as possible (`problem` says why one cannot be
@@ -827,7 +835,11 @@ impl<'a> Desk<'a> {
         let held = self.membership.require()?;
         // Everything that can fail comes before the roster naming the new key is signed:
         // afterwards, only the new key is the coordinator's.
-        if self.home.profile().map_err(MembershipError::from)?.keystore()
+        if self
+            .home
+            .profile()
+            .map_err(MembershipError::from)?
+            .keystore()
             == KeystoreKind::PassphraseFile
             && passphrase.is_none()
         {

@@ -443,7 +443,11 @@ impl Home {
         let protection = match self.profile()?.keystore() {
             KeystoreKind::OsKeyring => Protection::OsKeyring,
             KeystoreKind::PassphraseFile => {
-                Protection::Passphrase(passphrase.ok_or(KeystoreError::PassphraseRequired)?)
+                let passphrase = passphrase.ok_or(KeystoreError::PassphraseRequired)?;
+                // The new keys are stored under this passphrase: a mistyped one would lock the
+                // member out, so it must be the one that protects the current keys.
+                self.unlock(Some(passphrase))?;
+                Protection::Passphrase(passphrase)
             }
         };
         // Order matters for a crash at any point: the old keys are saved (sealed to the new

@@ -136,6 +136,23 @@ pub enum MembershipError {
         /// Whose it was.
         name: String,
     },
+    /// The roster marks this member removed.
+    #[error(
+        "you have been removed from the cluster (roster version {version}), so you can no \
+         longer send to its members; ask the coordinator if this is a mistake"
+    )]
+    YouWereRemoved {
+        /// The roster's version.
+        version: u64,
+    },
+    /// One roster of several could not be imported (nothing was).
+    #[error("{source}")]
+    InChain {
+        /// Its position in the list, from 0.
+        position: usize,
+        /// Why.
+        source: Box<MembershipError>,
+    },
     /// A role nobody active holds.
     #[error(
         "no active member of the cluster has the role {role}; name the recipients instead, or \
@@ -188,6 +205,8 @@ impl MembershipError {
             MembershipError::Removed { .. } => "member-removed",
             MembershipError::OldKey { .. } => "old-key",
             MembershipError::NobodyWithRole { .. } => "nobody-with-role",
+            MembershipError::YouWereRemoved { .. } => "you-were-removed",
+            MembershipError::InChain { source, .. } => source.code(),
             MembershipError::BadRecipient(_) => "invalid-recipient",
             MembershipError::Roster(e) => roster_code(e),
             MembershipError::Keystore(e) => e.code(),
@@ -562,15 +581,41 @@ impl Membership {
         let mut held = first_held.clone();
         let mut accepted = Vec::new();
         let count = rosters.len();
+        let at = |position: usize| {
+            move |e: RosterError| {
+                let e = MembershipError::from(e);
+                if count > 1 {
+                    MembershipError::InChain {
+                        position,
+                        source: Box::new(e),
+                    }
+                } else {
+                    e
+                }
+            }
+        };
         for (i, signed) in rosters.into_iter().enumerate() {
-            // A version accepted before, byte for byte, is skipped when more follow, so that
-            // "import everything from version 1" works whatever one holds.
-            if i + 1 < count && self.accepted_before(&signed) {
+            let more_follow = i + 1 < count;
+            // So that "import everything from version 1" works whatever one holds, a version
+            // accepted before (byte for byte) or older than the one held is skipped when more
+            // follow; only the rosters after it are checked and held.
+            if more_follow && (self.accepted_before(&signed) || older_than(&signed, held.as_ref()))
+            {
                 continue;
             }
             let (next, changes) = match &held {
+                // Before the first roster is held, versions that the invite's pin does not
+                // reach (from before a coordinator key change) are skipped when more follow.
+                None if more_follow => {
+                    match signed.verify_pinned(&pin.coordinator, pin.cluster_id, now) {
+                        Ok(next) => (next, Vec::new()),
+                        Err(_) => continue,
+                    }
+                }
                 None => {
-                    let next = signed.verify_pinned(&pin.coordinator, pin.cluster_id, now)?;
+                    let next = signed
+                        .verify_pinned(&pin.coordinator, pin.cluster_id, now)
+                        .map_err(at(i))?;
                     (next, Vec::new())
                 }
                 Some(h) => match h.successor(signed, now) {
@@ -578,6 +623,8 @@ impl Membership {
                         let changes = roster_changes(h.roster(), next.roster());
                         (next, changes)
                     }
+                    // The same roster twice in one list: the second is nothing new.
+                    Err(RosterError::Unchanged { .. }) if !accepted.is_empty() => continue,
                     Err(RosterError::Unchanged { version }) => {
                         if self.finish_interrupted_key_change(h, me, passphrase)? {
                             return Ok(vec![Imported {
@@ -586,9 +633,9 @@ impl Membership {
                                 key_change_completed: true,
                             }]);
                         }
-                        return Err(RosterError::Unchanged { version }.into());
+                        return Err(at(i)(RosterError::Unchanged { version }));
                     }
-                    Err(e) => return Err(e.into()),
+                    Err(e) => return Err(at(i)(e)),
                 },
             };
             held = Some(next.clone());
@@ -672,6 +719,28 @@ impl Membership {
     }
 }
 
+/// Whether `signed` claims a version older than the roster held (read unverified: it is only
+/// used to skip the roster, never to trust it).
+fn older_than(signed: &SignedRoster, held: Option<&VerifiedRoster>) -> bool {
+    let Some(held) = held else {
+        return false;
+    };
+    serde_json::from_slice::<serde_json::Value>(signed.bytes())
+        .ok()
+        .and_then(|v| v.get("version").and_then(serde_json::Value::as_u64))
+        .is_some_and(|v| v < held.roster().version)
+}
+
+/// Refuses a sender the roster marks removed.
+pub fn check_sender(roster: &Roster, me: MemberId) -> Result<(), MembershipError> {
+    match roster.member(me) {
+        Some(m) if m.status == MemberStatus::Removed => Err(MembershipError::YouWereRemoved {
+            version: roster.version,
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Finds one member by member id or name (case-insensitive), whatever their status.
 pub fn find_member<'r>(
     roster: &'r Roster,
@@ -736,6 +805,12 @@ pub fn resolve_addressees(
                 member_id: member,
             });
             continue;
+        }
+        if spec.starts_with("ed25519:") {
+            return Err(MembershipError::BadRecipient(format!(
+                "{spec:?} is not an age public key (age1…) but a signing key; give the member's \
+                 age recipient from their `sealpost whoami`, or their name"
+            )));
         }
         let roster = roster.ok_or_else(|| {
             MembershipError::BadRecipient(format!(

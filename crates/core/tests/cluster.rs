@@ -12,18 +12,19 @@ use std::fmt::Display;
 use std::io::{self, Read};
 use std::sync::Arc;
 
+use data_encoding::BASE64URL_NOPAD;
 use sealpost_core::coordinator::{
     CoordinatorError, Desk, INVITE_VALIDITY, ROSTER_VALIDITY, Request, RequestRef, create_cluster,
     request_key_change,
 };
 use sealpost_core::format::enrol::{
-    CoordinatorPin, EnrolError, Invite, InviteSecret, JoinRequest, JoinRequestBody,
+    CoordinatorPin, EnrolError, Invite, InviteSecret, JoinRequest, JoinRequestBody, KeyChange,
 };
 use sealpost_core::format::roster::{
-    MemberStatus, Policy, Role, Roster, RosterError, RosterMember, SignedRoster, VerifiedRoster,
-    rfc3339,
+    MemberStatus, Policy, PreviousKey, Role, Roster, RosterError, RosterMember, SignedRoster,
+    VerifiedRoster, rfc3339,
 };
-use sealpost_core::format::{Fingerprint, Label, MemberId};
+use sealpost_core::format::{Fingerprint, Label, MemberId, SigningContext};
 use sealpost_core::keystore::KeystoreError;
 use sealpost_core::membership::{
     Imported, Membership, MembershipError, RosterChange, member_fingerprint, resolve_addressees,
@@ -67,6 +68,35 @@ fn carry(roster: &VerifiedRoster) -> SignedRoster {
 fn sign_by_hand(roster: &Roster, signer: &Identity) -> SignedRoster {
     SignedRoster::sign(roster, &CraftSender::from_identity(signer).signing)
         .expect("a structurally valid roster")
+}
+
+/// `roster` signed by `signer` and packed into an envelope by hand, without the structural
+/// check [`SignedRoster::sign`] makes: what a forger who skips sealpost's own code could send.
+fn envelope_by_hand(roster: &Roster, signer: &Identity) -> SignedRoster {
+    let bytes = serde_json::to_vec(roster).expect("a roster serialises");
+    let signature =
+        SigningContext::Roster.sign(&CraftSender::from_identity(signer).signing, &bytes);
+    let envelope = serde_json::json!({
+        "v": 1,
+        "roster": BASE64URL_NOPAD.encode(&bytes),
+        "signer": signer.signing_public_key(),
+        "signature": BASE64URL_NOPAD.encode(&signature),
+    });
+    SignedRoster::from_json(&serde_json::to_vec(&envelope).expect("JSON"))
+        .expect("a hand-made envelope reads")
+}
+
+/// Writes `roster` into `person`'s data directory as the roster held, the way holding it
+/// would, without any of the checks or steps that follow: the state a crash right after
+/// holding it leaves behind.
+fn hold_without_checks(person: &Person, roster: &SignedRoster) {
+    let dir = person.home.dir().join("roster");
+    let json = roster.to_json();
+    let version = serde_json::from_slice::<Roster>(roster.bytes())
+        .expect("a roster")
+        .version;
+    std::fs::write(dir.join(format!("v{version}.json")), &json).expect("written");
+    std::fs::write(dir.join("current.json"), &json).expect("written");
 }
 
 /// `roster` as the next version after `after`, with nothing else changed.
@@ -617,6 +647,206 @@ fn a_join_request_from_a_member_or_with_a_members_keys_is_refused() {
     assert_eq!(approved.roster.roster().version, 3);
 }
 
+#[test]
+fn an_invite_issued_before_the_coordinator_changed_keys_still_admits_the_member() {
+    let pass = passphrase();
+    let cluster = Cluster::with_stored_coordinator(&pass);
+    let now = cluster.now;
+    let old = &cluster.coordinator;
+    let old_pin = CoordinatorPin::of(&old.me.signing_public_key());
+
+    // The code is handed out, then the coordinator changes keys before the member joins.
+    let invite = cluster
+        .desk()
+        .invite(Role::Partner, None, INVITE_VALIDITY, None, now)
+        .unwrap();
+    assert_eq!(invite.coordinator, old_pin);
+    let (new_me, v2) = cluster.desk().rotate_own_key(Some(&pass), now).unwrap();
+    assert_eq!(v2.roster().version, 2);
+
+    let nell = cluster.person("Nell Newcomer", "NGO");
+    let request = nell
+        .membership()
+        .join(&invite, &nell.me, now)
+        .expect("the code still reads as valid");
+    assert_eq!(
+        nell.membership().pin().unwrap().unwrap().coordinator,
+        old_pin
+    );
+
+    // The desk opened with the new keys finds the invite: it lives in the same data directory.
+    let desk = Desk::open(&old.home, &new_me).unwrap();
+    assert_eq!(desk.invites().unwrap()[0].invite_id, invite.secret.id());
+    let v3 = desk.approve(&Request::Join(request), now).unwrap().roster;
+    assert_eq!(v3.roster().version, 3);
+    assert_eq!(*v3.signed().signer(), new_me.signing_public_key());
+
+    // A forger cannot borrow that path: a roster signed by some other key whose coordinator
+    // entry copies the real key history (the old key's signed change, to the real new key)
+    // is not a roster the format allows, and is not signed that way by sealpost.
+    let mallory = Identity::generate("Mallory", "Nowhere").unwrap();
+    let mut forged = v3.roster().clone();
+    forged.coordinator.sig_pk = mallory.signing_public_key();
+    let entry = forged
+        .members
+        .iter_mut()
+        .find(|m| m.member_id == old.id())
+        .unwrap();
+    assert_eq!(entry.previous_keys[0].sig_pk, old.me.signing_public_key());
+    entry.sig_pk = mallory.signing_public_key();
+    entry.age_recipient = mallory.age_recipient().to_string();
+    let mallory_key = CraftSender::from_identity(&mallory).signing;
+    let err = SignedRoster::sign(&forged, &mallory_key).unwrap_err();
+    assert!(matches!(err, RosterError::Malformed(_)), "{err:?}");
+    assert_says(&err, "not signed by their previous key");
+    // The same with a made-up change signature.
+    let mut made_up = forged.clone();
+    for m in made_up
+        .members
+        .iter_mut()
+        .filter(|m| m.member_id == old.id())
+    {
+        m.previous_keys = vec![PreviousKey {
+            sig_pk: old.me.signing_public_key(),
+            age_recipient: old.me.age_recipient().to_string(),
+            change_signature: [7; 64],
+        }];
+    }
+    let err = SignedRoster::sign(&made_up, &mallory_key).unwrap_err();
+    assert!(matches!(err, RosterError::Malformed(_)), "{err:?}");
+
+    // Packed by hand, the joining member refuses both. (The hand-made envelope of the real
+    // roster is the real roster, byte for byte, so it is the content that is refused.)
+    assert_eq!(envelope_by_hand(v3.roster(), &new_me), *v3.signed());
+    for roster in [&forged, &made_up] {
+        let err = nell
+            .membership()
+            .import(envelope_by_hand(roster, &mallory), &nell.me, None, now)
+            .unwrap_err();
+        assert!(
+            matches!(err, MembershipError::Roster(RosterError::Malformed(_))),
+            "{err:?}"
+        );
+        assert_eq!(err.code(), "roster-malformed");
+    }
+    assert_eq!(nell.held_version(), None, "nothing refused was kept");
+
+    // The real roster verifies through the coordinator's signed key history.
+    let imported = nell
+        .import(&v3, now)
+        .expect("reached through previous_keys");
+    assert_eq!(imported.roster.roster().version, 3);
+    assert_eq!(nell.held_version(), Some(3));
+    // And the next one, signed by the new key, follows as usual.
+    let v4 = desk.renew(ROSTER_VALIDITY, now).unwrap();
+    nell.import(&v4, now).unwrap();
+}
+
+#[test]
+fn joining_again_is_allowed_until_a_roster_is_held() {
+    let cluster = Cluster::new();
+    let now = cluster.now;
+    let elsewhere = Cluster::new();
+    let joe = cluster.person("Joe Joiner", "NGO");
+
+    // A first invite, which expires before the coordinator approves.
+    let first = cluster
+        .desk()
+        .invite(Role::Partner, None, Duration::days(1), None, now)
+        .unwrap();
+    joe.membership().join(&first, &joe.me, now).unwrap();
+    let later = now + Duration::days(2);
+
+    // An invite from another cluster (another coordinator key) replaces the pin.
+    let foreign = elsewhere
+        .desk()
+        .invite(Role::Imo, None, INVITE_VALIDITY, None, later)
+        .unwrap();
+    joe.membership()
+        .join(&foreign, &joe.me, later)
+        .expect("no roster is held yet");
+    let pin = joe.membership().pin().unwrap().unwrap();
+    assert_eq!(pin.cluster_id, elsewhere.latest().roster().cluster_id);
+    assert_eq!(pin.coordinator, foreign.coordinator);
+    assert_eq!(pin.invite_id, Some(foreign.secret.id()));
+
+    // And a fresh invite from the first coordinator replaces it again.
+    let second = cluster
+        .desk()
+        .invite(Role::Partner, None, INVITE_VALIDITY, None, later)
+        .unwrap();
+    let request = joe
+        .membership()
+        .join(&second, &joe.me, later)
+        .expect("no roster is held yet");
+    let pin = joe.membership().pin().unwrap().unwrap();
+    assert_eq!(pin.cluster_id, cluster.latest().roster().cluster_id);
+    assert_eq!(pin.coordinator, second.coordinator);
+    assert_eq!(pin.invite_id, Some(second.secret.id()));
+    let v2 = cluster
+        .desk()
+        .approve(&Request::Join(request), later)
+        .unwrap()
+        .roster;
+    joe.import(&v2, later).unwrap();
+
+    // Once a roster is held, the data directory belongs to that cluster.
+    let third = cluster
+        .desk()
+        .invite(Role::Partner, None, INVITE_VALIDITY, None, later)
+        .unwrap();
+    for invite in [&third, &foreign] {
+        let err = joe.membership().join(invite, &joe.me, later).unwrap_err();
+        assert!(
+            matches!(&err, MembershipError::AlreadyInCluster { cluster_id }
+                if *cluster_id == v2.roster().cluster_id),
+            "{err:?}"
+        );
+        assert_eq!(err.code(), "already-in-cluster");
+    }
+    assert_eq!(
+        joe.membership().pin().unwrap().unwrap().invite_id,
+        Some(second.secret.id()),
+        "the refused joins left the pin alone"
+    );
+    assert_eq!(joe.held_version(), Some(2));
+}
+
+#[test]
+fn approving_the_same_join_request_twice_says_already_a_member() {
+    let cluster = Cluster::new();
+    let now = cluster.now;
+    let desk = cluster.desk();
+    let invite = desk
+        .invite(Role::Imo, None, INVITE_VALIDITY, None, now)
+        .unwrap();
+    let ina = cluster.person("Ina Imo", "UNHCR");
+    let request = ina.membership().join(&invite, &ina.me, now).unwrap();
+    desk.approve(&Request::Join(request.clone()), now)
+        .expect("admitted");
+
+    // The same file again (sent twice, or approved again after a crash).
+    let err = desk
+        .approve(&Request::Join(request.clone()), now)
+        .unwrap_err();
+    assert!(
+        matches!(&err, CoordinatorError::AlreadyMember { name, member_id }
+            if name == "Ina Imo" && *member_id == ina.id()),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), "already-member");
+    assert_says(&err, "nothing to approve");
+    assert_eq!(cluster.latest().roster().version, 2);
+    let pending = desk.receive(&request.to_json(), now).unwrap();
+    assert!(
+        pending
+            .problem
+            .as_deref()
+            .is_some_and(|p| p.contains("already a member")),
+        "{pending:?}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // What a member accepts
 
@@ -868,6 +1098,167 @@ fn member_import_enforces_roster_succession() {
     member.import(&v5, now).expect("the real version 5");
 }
 
+#[test]
+fn a_member_approved_before_a_handover_follows_it_with_a_chain_import_all_or_none() {
+    let cluster = Cluster::new();
+    let now = cluster.now;
+    let ina = cluster.enrol("Ina Imo", "UNHCR", Role::Imo);
+    // Nell answers an invite pinning the old coordinator key, who approves her at version 3
+    // and then hands over to Ina at version 4; Ina signs version 5.
+    let nell = cluster.person("Nell Newcomer", "NGO");
+    let v3 = cluster.approve_join(&nell, Role::Partner);
+    let v4 = cluster.desk().handover("Ina Imo", now).unwrap().roster;
+    cluster.catch_up(&ina);
+    let v5 = Desk::open(&ina.home, &ina.me)
+        .unwrap()
+        .renew(ROSTER_VALIDITY, now)
+        .unwrap();
+    let kept = |v| cluster.coordinator.membership().version(v).unwrap();
+    let old_pin = CoordinatorPin::of(&cluster.coordinator.me.signing_public_key());
+
+    // Version 5 alone is signed by a key Nell's invite never named.
+    let err = nell.import(&v5, now).unwrap_err();
+    assert!(
+        matches!(&err, MembershipError::Roster(RosterError::WrongSigner { signer, trusted })
+            if *trusted == old_pin && *signer == CoordinatorPin::of(&ina.me.signing_public_key())),
+        "{err:?}"
+    );
+
+    // A chain that ends before she is listed: refused, nothing held.
+    let err = nell
+        .membership()
+        .import_chain(vec![kept(1), kept(2)], &nell.me, None, now)
+        .map_err(unchain)
+        .unwrap_err();
+    assert!(
+        matches!(err, MembershipError::NotListed { version: 2 }),
+        "{err:?}"
+    );
+    assert_eq!(nell.held_version(), None);
+
+    // A chain with a bad link after a good one: refused, and the good one is not held either.
+    let err = nell
+        .membership()
+        .import_chain(vec![carry(&v3), carry(&v5)], &nell.me, None, now)
+        .map_err(unchain)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            MembershipError::Roster(RosterError::Gap { held: 3, got: 5 })
+        ),
+        "{err:?}"
+    );
+    assert_says(&err, "import version 4 first");
+    let mut forged = next_version(&v4);
+    forged.expires_at += Duration::days(1);
+    let forged = sign_by_hand(&forged, &cluster.coordinator.me);
+    let err = nell
+        .membership()
+        .import_chain(vec![carry(&v3), carry(&v4), forged], &nell.me, None, now)
+        .map_err(unchain)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            MembershipError::Roster(RosterError::WrongSigner { .. })
+        ),
+        "{err:?}"
+    );
+    assert_eq!(nell.held_version(), None, "all or none");
+    assert!(nell.membership().version(3).is_err());
+
+    // The versions from her approval on, oldest first: each accepted, the last held.
+    let imported = nell
+        .membership()
+        .import_chain(vec![carry(&v3), carry(&v4)], &nell.me, None, now)
+        .expect("accepted");
+    let versions: Vec<u64> = imported.iter().map(|i| i.roster.roster().version).collect();
+    assert_eq!(versions, vec![3, 4]);
+    assert!(imported[0].changes.is_empty());
+    assert_eq!(
+        imported[1].changes,
+        vec![
+            RosterChange::RolesChanged {
+                name: "Ina Imo".into(),
+                roles: vec![Role::Coordinator, Role::Imo],
+            },
+            RosterChange::CoordinatorChanged {
+                name: "Ina Imo".into()
+            },
+        ]
+    );
+    assert_eq!(nell.held_version(), Some(4));
+    assert_eq!(nell.membership().version(3).unwrap(), *v3.signed());
+    nell.import(&v5, now).expect("Ina's roster follows");
+    assert_eq!(nell.held_version(), Some(5));
+}
+
+#[test]
+fn reimporting_the_held_roster_is_unchanged_and_a_chain_skips_versions_already_held() {
+    let cluster = Cluster::new();
+    let now = cluster.now;
+    let sue = cluster.enrol("Sue Successor", "NGO", Role::Partner);
+    let desk = cluster.desk();
+    let v2 = cluster.latest();
+
+    let err = sue.import(&v2, now).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            MembershipError::Roster(RosterError::Unchanged { version: 2 })
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), "roster-unchanged");
+
+    let v3 = desk.renew(ROSTER_VALIDITY, now).unwrap();
+    let v4 = desk.renew(ROSTER_VALIDITY, now).unwrap();
+    sue.import(&v3, now).unwrap();
+
+    // Another version 3 (same number, other bytes) is not skipped: it is a fork.
+    let mut fork = next_version(&v2);
+    fork.expires_at += Duration::days(1);
+    let fork = sign_by_hand(&fork, &cluster.coordinator.me);
+    let err = sue
+        .membership()
+        .import_chain(vec![fork, carry(&v4)], &sue.me, None, now)
+        .map_err(unchain)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            MembershipError::Roster(RosterError::Fork { version: 3 })
+        ),
+        "{err:?}"
+    );
+    assert_eq!(sue.held_version(), Some(3));
+
+    // Versions held already, byte for byte, are skipped; the new one is accepted.
+    let imported = sue
+        .membership()
+        .import_chain(vec![carry(&v2), carry(&v3), carry(&v4)], &sue.me, None, now)
+        .expect("accepted");
+    assert_eq!(imported.len(), 1);
+    assert_eq!(imported[0].roster.hash(), v4.hash());
+    assert_eq!(sue.held_version(), Some(4));
+
+    // A chain ending with the roster held has nothing new.
+    let err = sue
+        .membership()
+        .import_chain(vec![carry(&v3), carry(&v4)], &sue.me, None, now)
+        .map_err(unchain)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            MembershipError::Roster(RosterError::Unchanged { version: 4 })
+        ),
+        "{err:?}"
+    );
+    assert_eq!(sue.held_version(), Some(4));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Removal, addressing and sender checks
 
@@ -1077,6 +1468,40 @@ fn roles_names_and_keys_resolve_through_the_roster() {
             "{spec}"
         );
     }
+}
+
+#[test]
+fn an_upper_case_age_key_names_the_same_member() {
+    let cluster = Cluster::new();
+    let now = cluster.now;
+    let ina = cluster.enrol("Ina Imo", "UNHCR", Role::Imo);
+    let roster = cluster.latest().roster().clone();
+    let key = ina.me.age_recipient().to_string();
+    let upper = key.to_uppercase();
+    assert!(upper.starts_with("AGE1"));
+
+    let to = resolve_addressees(Some(&roster), &specs(&[upper.as_str()])).unwrap();
+    assert_eq!(to.len(), 1);
+    assert_eq!(to[0].member_id, Some(ina.id()));
+    assert_eq!(to[0].recipient.to_string(), key);
+    let padded = format!("  {upper} ");
+    let to = resolve_addressees(None, &specs(&[padded.as_str()])).unwrap();
+    assert_eq!(to[0].member_id, None);
+    assert_eq!(to[0].recipient.to_string(), key);
+
+    // Upper case is no way around the old-key refusal either.
+    let change = request_key_change(&ina.home, &ina.me, now).unwrap();
+    cluster
+        .desk()
+        .approve(&Request::KeyChange(Box::new(change)), now)
+        .unwrap();
+    let roster = cluster.latest().roster().clone();
+    let err = resolve_addressees(Some(&roster), &specs(&[upper.as_str()])).unwrap_err();
+    assert!(
+        matches!(&err, MembershipError::OldKey { key: given, name }
+            if *given == key && name == "Ina Imo"),
+        "{err:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1367,6 +1792,171 @@ fn coordinator_key_rotation_is_followed_by_members() {
     assert_eq!(member.held_version(), Some(4));
 }
 
+#[test]
+fn a_coordinator_key_rotation_without_the_passphrase_changes_nothing() {
+    let pass = passphrase();
+    let cluster = Cluster::with_stored_coordinator(&pass);
+    let now = cluster.now;
+    let member = cluster.enrol("Ina Imo", "UNHCR", Role::Imo);
+    let me = &cluster.coordinator;
+
+    let err = cluster.desk().rotate_own_key(None, now).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CoordinatorError::Membership(MembershipError::Keystore(
+                KeystoreError::PassphraseRequired
+            ))
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), "passphrase-required");
+    assert_says(&err, "--passphrase-file");
+
+    // No roster naming new keys, no pending keys, and the desk still opens with the old ones.
+    assert_eq!(me.held_version(), Some(2));
+    assert_eq!(
+        cluster.latest().hash(),
+        member.membership().require().unwrap().hash()
+    );
+    assert!(me.home.pending_key(&me.me).unwrap().is_none());
+    assert_eq!(me.home.profile().unwrap().card(), me.me.card());
+    let desk = Desk::open(&me.home, &me.me).expect("not locked out");
+    let v3 = desk.renew(ROSTER_VALIDITY, now).unwrap();
+    member.import(&v3, now).unwrap();
+
+    // With the passphrase it goes through.
+    let (new_me, v4) = desk.rotate_own_key(Some(&pass), now).unwrap();
+    assert_eq!(v4.roster().coordinator.sig_pk, new_me.signing_public_key());
+    member.import(&v4, now).unwrap();
+}
+
+#[test]
+fn the_coordinator_cannot_request_a_key_change_like_a_member() {
+    let cluster = Cluster::new();
+    let now = cluster.now;
+    let me = &cluster.coordinator;
+
+    let err = request_key_change(&me.home, &me.me, now).unwrap_err();
+    assert!(
+        matches!(&err, CoordinatorError::Invalid(message) if message.contains("coordinator key")),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), "invalid-argument");
+    assert_says(&err, "sealpost cluster rotate-key");
+    assert!(
+        me.home.pending_key(&me.me).unwrap().is_none(),
+        "no keys were generated"
+    );
+    assert_eq!(me.held_version(), Some(1));
+    Desk::open(&me.home, &me.me).expect("still the coordinator");
+}
+
+#[test]
+fn an_interrupted_coordinator_key_rotation_is_finished_by_importing_the_roster_again() {
+    let pass = passphrase();
+    let cluster = Cluster::with_stored_coordinator(&pass);
+    let now = cluster.now;
+    let member = cluster.enrol("Ina Imo", "UNHCR", Role::Imo);
+    let carla = &cluster.coordinator;
+    let v2 = cluster.latest();
+
+    // What rotate-key does up to the crash: new keys pending, and the roster naming them
+    // signed with the old key and held; the new keys never became current.
+    let next = carla.home.begin_key_change(&carla.me).unwrap();
+    let change = KeyChange::create(
+        v2.roster().cluster_id,
+        carla.id(),
+        (
+            &CraftSender::from_identity(&carla.me).signing,
+            &carla.me.age_recipient().to_string(),
+        ),
+        (
+            &CraftSender::from_identity(&next).signing,
+            &next.age_recipient().to_string(),
+        ),
+        now,
+    );
+    let mut rotated = next_version(&v2);
+    rotated.coordinator.sig_pk = change.new_sig_pk;
+    for m in rotated
+        .members
+        .iter_mut()
+        .filter(|m| m.member_id == carla.id())
+    {
+        m.previous_keys.push(PreviousKey {
+            sig_pk: m.sig_pk,
+            age_recipient: m.age_recipient.clone(),
+            change_signature: change.old_signature,
+        });
+        m.sig_pk = change.new_sig_pk;
+        m.age_recipient = change.new_age_recipient.clone();
+    }
+    let v3 = sign_by_hand(&rotated, &carla.me);
+    hold_without_checks(carla, &v3);
+    assert_eq!(carla.held_version(), Some(3));
+
+    // The desk says what happened instead of "you are not the coordinator".
+    let err = Desk::open(&carla.home, &carla.me).unwrap_err();
+    assert!(
+        matches!(err, CoordinatorError::KeyChangeUnfinished),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), "key-change-unfinished");
+    assert_says(&err, "sealpost roster import");
+
+    // Importing the held roster again finishes the change, given the passphrase.
+    let err = carla
+        .membership()
+        .import(v3.clone(), &carla.me, None, now)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            MembershipError::Keystore(KeystoreError::PassphraseRequired)
+        ),
+        "{err:?}"
+    );
+    assert!(carla.home.pending_key(&carla.me).unwrap().is_some());
+    let imported = carla
+        .membership()
+        .import(v3.clone(), &carla.me, Some(&pass), now)
+        .expect("the change is finished");
+    assert!(imported.key_change_completed);
+    assert!(imported.changes.is_empty());
+    assert_eq!(imported.roster.hash(), v3.hash());
+    assert_eq!(carla.held_version(), Some(3));
+
+    let new_me = carla.home.unlock(Some(&pass)).unwrap();
+    assert!(new_me.same_keys(&change.new_sig_pk, &change.new_age_recipient));
+    assert!(carla.home.pending_key(&new_me).unwrap().is_none());
+    // Done once, the same import again is simply unchanged.
+    let err = carla
+        .membership()
+        .import(v3.clone(), &new_me, Some(&pass), now)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            MembershipError::Roster(RosterError::Unchanged { version: 3 })
+        ),
+        "{err:?}"
+    );
+
+    let desk = Desk::open(&carla.home, &new_me).expect("the desk opens with the new keys");
+    let v4 = desk.renew(ROSTER_VALIDITY, now).unwrap();
+    member
+        .membership()
+        .import(v3, &member.me, None, now)
+        .unwrap();
+    member.import(&v4, now).expect("signed with the new key");
+    let err = Desk::open(&carla.home, &carla.me).unwrap_err();
+    assert!(
+        matches!(err, CoordinatorError::NotCoordinator { .. }),
+        "{err:?}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Safety numbers
 
@@ -1399,4 +1989,13 @@ fn safety_numbers_agree_on_both_sides_and_are_pair_specific() {
     forged.sig_pk = substitute.signing_public_key();
     forged.age_recipient = substitute.age_recipient().to_string();
     assert_ne!(safety_number(&ana.me.card(), &forged), ben_sees);
+}
+
+/// The reason inside a refusal of one roster in a list ([`MembershipError::InChain`] says
+/// which one; these tests check the reason).
+fn unchain(e: MembershipError) -> MembershipError {
+    match e {
+        MembershipError::InChain { source, .. } => *source,
+        other => other,
+    }
 }

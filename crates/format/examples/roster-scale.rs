@@ -24,7 +24,11 @@ fn roster(members: u32, now: OffsetDateTime) -> (Roster, SigningKey) {
             member_id: MemberId::random(),
             name: format!("Member number {i}"),
             org: format!("Organisation {}", i % 120),
-            roles: vec![if i == 0 { Role::Coordinator } else { Role::Partner }],
+            roles: vec![if i == 0 {
+                Role::Coordinator
+            } else {
+                Role::Partner
+            }],
             sig_pk: SigningPublicKey::from_signing_key(&key(i)),
             // A real recipient is 62 characters; this one has the same length.
             age_recipient: format!("age1{i:058}"),

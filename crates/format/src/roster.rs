@@ -707,11 +707,13 @@ impl SignedRoster {
         let roster = verified.roster();
         if !pinned_directly {
             let handed_over = roster.coordinator.sig_pk == signer
-                && roster.member(roster.coordinator.member_id).is_some_and(|c| {
-                    c.previous_keys
-                        .iter()
-                        .any(|k| &CoordinatorPin::of(&k.sig_pk) == pin)
-                });
+                && roster
+                    .member(roster.coordinator.member_id)
+                    .is_some_and(|c| {
+                        c.previous_keys
+                            .iter()
+                            .any(|k| &CoordinatorPin::of(&k.sig_pk) == pin)
+                    });
             if !handed_over {
                 return Err(wrong_signer);
             }
@@ -746,6 +748,7 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
 /// The one field read from a roster before its signature is checked, to classify refusals.
 #[derive(Deserialize)]
 struct VersionOnly {
+    cluster_id: ClusterId,
     version: u64,
 }
 
@@ -790,7 +793,11 @@ impl VerifiedRoster {
                 version: held.version,
             });
         }
-        if let Ok(peeked) = serde_json::from_slice::<VersionOnly>(&next.bytes) {
+        // Only for a roster claiming this cluster: another cluster's roster is reported as not
+        // signed by our coordinator, whatever its version number.
+        if let Ok(peeked) = serde_json::from_slice::<VersionOnly>(&next.bytes)
+            && peeked.cluster_id == held.cluster_id
+        {
             if peeked.version < held.version {
                 return Err(RosterError::Rollback {
                     held: held.version,
