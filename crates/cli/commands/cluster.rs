@@ -744,6 +744,12 @@ fn import(global: &Global, home: &Home, args: &RosterImportArgs) -> Result<(), F
                     format!("{file}: {source} (nothing was imported)"),
                 ));
             }
+            Err(e @ MembershipError::Roster(_)) => {
+                return Err(Failure::new(
+                    e.code(),
+                    format!("{}: {e}", args.files[0].display()),
+                ));
+            }
             Err(e) => return Err(e.into()),
         };
     if reports.iter().flatten().any(|i| i.key_change_completed) {

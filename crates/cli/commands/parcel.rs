@@ -204,10 +204,11 @@ pub(crate) fn seal(global: &Global, args: &SealArgs) -> Result<(), Failure> {
             let membership = Membership::new(&home);
             // Names and roles need a current roster; bare age1 keys do not, but when a roster
             // is held it still records member ids and refuses removed members' keys.
-            let needs_roster = args
-                .to
-                .iter()
-                .any(|t| !t.trim().to_ascii_lowercase().starts_with("age1"));
+            let needs_roster = args.to.iter().any(|t| {
+                let t = t.trim().to_ascii_lowercase();
+                // A signing key given by mistake is explained by the resolver, roster or not.
+                !t.starts_with("age1") && !t.starts_with("ed25519:")
+            });
             held = match membership.current(now) {
                 Ok(held) => Some(held),
                 Err(e) if needs_roster => return Err(e.into()),
