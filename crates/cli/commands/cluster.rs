@@ -692,14 +692,14 @@ pub(crate) fn roster(global: &Global, command: &RosterCommand) -> Result<(), Fai
         RosterCommand::Import(args) => import(global, &home, args),
         RosterCommand::Export(args) => {
             let membership = Membership::new(&home);
-            let signed = match args.roster_version {
-                Some(n) => membership.version(n)?,
-                None => membership.require()?.signed().clone(),
+            let (signed, version) = match args.roster_version {
+                Some(n) => (membership.version(n)?, n),
+                None => {
+                    let held = membership.require()?;
+                    (held.signed().clone(), held.roster().version)
+                }
             };
             write_new_file(&args.output, &signed.to_json())?;
-            let version = args
-                .roster_version
-                .unwrap_or_else(|| membership.require().map_or(0, |r| r.roster().version));
             if args.json {
                 print_json(&serde_json::json!({
                     "version": version,

@@ -679,12 +679,9 @@ impl Membership {
 
     /// Whether these exact bytes are a version this member accepted before.
     fn accepted_before(&self, signed: &SignedRoster) -> bool {
-        // The version is read unverified only to find which stored file to compare with.
-        let version = serde_json::from_slice::<serde_json::Value>(signed.bytes())
-            .ok()
-            .and_then(|v| v.get("version").and_then(serde_json::Value::as_u64));
-        version.is_some_and(|n| {
-            self.version(n)
+        // The claimed version only says which stored file to compare the bytes with.
+        signed.claim().is_some_and(|claim| {
+            self.version(claim.version)
                 .is_ok_and(|stored| stored.bytes() == signed.bytes())
         })
     }
@@ -722,13 +719,8 @@ impl Membership {
 /// Whether `signed` claims a version older than the roster held (read unverified: it is only
 /// used to skip the roster, never to trust it).
 fn older_than(signed: &SignedRoster, held: Option<&VerifiedRoster>) -> bool {
-    let Some(held) = held else {
-        return false;
-    };
-    serde_json::from_slice::<serde_json::Value>(signed.bytes())
-        .ok()
-        .and_then(|v| v.get("version").and_then(serde_json::Value::as_u64))
-        .is_some_and(|v| v < held.roster().version)
+    held.zip(signed.claim())
+        .is_some_and(|(held, claim)| claim.version < held.roster().version)
 }
 
 /// Refuses a sender the roster marks removed.

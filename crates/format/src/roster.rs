@@ -655,6 +655,11 @@ impl SignedRoster {
         &self.signer
     }
 
+    /// The cluster and version the roster claims, **unverified**; `None` if unreadable.
+    pub fn claim(&self) -> Option<RosterClaim> {
+        serde_json::from_slice(&self.bytes).ok()
+    }
+
     /// The hash later versions name as `prev_hash`.
     pub fn hash(&self) -> RosterHash {
         RosterHash::of(&self.bytes)
@@ -745,11 +750,14 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
         .expect("a UTC time formats")
 }
 
-/// The one field read from a roster before its signature is checked, to classify refusals.
-#[derive(Deserialize)]
-struct VersionOnly {
-    cluster_id: ClusterId,
-    version: u64,
+/// What a roster claims to be, read before its signature is checked: only ever used to
+/// classify a refusal or to skip a roster, never to trust one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct RosterClaim {
+    /// The cluster it claims to be for.
+    pub cluster_id: ClusterId,
+    /// The version it claims to be.
+    pub version: u64,
 }
 
 /// A roster whose signature and structure have been checked.
@@ -795,7 +803,7 @@ impl VerifiedRoster {
         }
         // Only for a roster claiming this cluster: another cluster's roster is reported as not
         // signed by our coordinator, whatever its version number.
-        if let Ok(peeked) = serde_json::from_slice::<VersionOnly>(&next.bytes)
+        if let Some(peeked) = next.claim()
             && peeked.cluster_id == held.cluster_id
         {
             if peeked.version < held.version {
