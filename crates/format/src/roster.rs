@@ -734,6 +734,17 @@ impl SignedRoster {
     }
 }
 
+/// Refuses a version older than the one held, or one that skips versions.
+fn check_step(held: u64, got: u64) -> Result<(), RosterError> {
+    if got < held {
+        return Err(RosterError::Rollback { held, got });
+    }
+    if got > held + 1 {
+        return Err(RosterError::Gap { held, got });
+    }
+    Ok(())
+}
+
 fn check_not_expired(roster: &Roster, now: OffsetDateTime) -> Result<(), RosterError> {
     if roster.is_expired(now) {
         return Err(RosterError::Expired {
@@ -806,18 +817,7 @@ impl VerifiedRoster {
         if let Some(peeked) = next.claim()
             && peeked.cluster_id == held.cluster_id
         {
-            if peeked.version < held.version {
-                return Err(RosterError::Rollback {
-                    held: held.version,
-                    got: peeked.version,
-                });
-            }
-            if peeked.version > held.version + 1 {
-                return Err(RosterError::Gap {
-                    held: held.version,
-                    got: peeked.version,
-                });
-            }
+            check_step(held.version, peeked.version)?;
         }
         // Same version, other bytes: a fork only if the key that signed the held version also
         // signed this one; otherwise it is simply not the coordinator's.
@@ -847,18 +847,7 @@ impl VerifiedRoster {
                 trusted: CoordinatorPin::of(&held.coordinator.sig_pk),
             });
         }
-        if new.version < held.version {
-            return Err(RosterError::Rollback {
-                held: held.version,
-                got: new.version,
-            });
-        }
-        if new.version > held.version + 1 {
-            return Err(RosterError::Gap {
-                held: held.version,
-                got: new.version,
-            });
-        }
+        check_step(held.version, new.version)?;
         if new.prev_hash != Some(self.hash) {
             return Err(RosterError::BrokenChain {
                 version: new.version,
