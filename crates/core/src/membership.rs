@@ -208,31 +208,11 @@ impl MembershipError {
             MembershipError::YouWereRemoved { .. } => "you-were-removed",
             MembershipError::InChain { source, .. } => source.code(),
             MembershipError::BadRecipient(_) => "invalid-recipient",
-            MembershipError::Roster(e) => roster_code(e),
+            MembershipError::Roster(e) => e.code(),
             MembershipError::Keystore(e) => e.code(),
             MembershipError::Damaged { .. } => "damaged-file",
             MembershipError::Io { .. } => "io",
         }
-    }
-}
-
-/// The machine-readable code of a roster refusal.
-pub fn roster_code(e: &RosterError) -> &'static str {
-    match e {
-        RosterError::Malformed(_) => "roster-malformed",
-        RosterError::TooLarge { .. } => "roster-too-large",
-        RosterError::WrongSigner { .. } => "roster-wrong-signer",
-        RosterError::BadSignature => "roster-bad-signature",
-        RosterError::OtherCluster { .. } => "roster-other-cluster",
-        RosterError::Unchanged { .. } => "roster-unchanged",
-        RosterError::Rollback { .. } => "roster-rollback",
-        RosterError::Fork { .. } => "roster-fork",
-        RosterError::Gap { .. } => "roster-gap",
-        RosterError::BrokenChain { .. } => "roster-broken-chain",
-        RosterError::Expired { .. } => "roster-expired",
-        RosterError::SilentKeyChange { .. } => "roster-silent-key-change",
-        RosterError::MemberDropped { .. } => "roster-member-dropped",
-        _ => "roster-refused",
     }
 }
 

@@ -122,6 +122,8 @@ pub enum SigningContext {
     JoinRequest,
     /// A member's key change, signed by both the old and the new key.
     KeyChange,
+    /// A member's answer to a relay's login challenge.
+    Login,
 }
 
 impl SigningContext {
@@ -132,6 +134,7 @@ impl SigningContext {
             SigningContext::Roster => b"sealpost/v1/roster\n",
             SigningContext::JoinRequest => b"sealpost/v1/join-request\n",
             SigningContext::KeyChange => b"sealpost/v1/key-change\n",
+            SigningContext::Login => b"sealpost/v1/login\n",
         }
     }
 

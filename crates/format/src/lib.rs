@@ -14,6 +14,7 @@ pub mod enrol;
 mod ids;
 mod keys;
 mod label;
+pub mod relay;
 pub mod roster;
 
 pub use ids::{ClusterId, IdError, MemberId, ParcelId};

@@ -173,6 +173,27 @@ fn missing_versions(held: u64, got: u64) -> String {
     }
 }
 
+impl RosterError {
+    /// A stable machine-readable code for this refusal (for scripts, the app and the relay).
+    pub fn code(&self) -> &'static str {
+        match self {
+            RosterError::Malformed(_) => "roster-malformed",
+            RosterError::TooLarge { .. } => "roster-too-large",
+            RosterError::WrongSigner { .. } => "roster-wrong-signer",
+            RosterError::BadSignature => "roster-bad-signature",
+            RosterError::OtherCluster { .. } => "roster-other-cluster",
+            RosterError::Unchanged { .. } => "roster-unchanged",
+            RosterError::Rollback { .. } => "roster-rollback",
+            RosterError::Fork { .. } => "roster-fork",
+            RosterError::Gap { .. } => "roster-gap",
+            RosterError::BrokenChain { .. } => "roster-broken-chain",
+            RosterError::Expired { .. } => "roster-expired",
+            RosterError::SilentKeyChange { .. } => "roster-silent-key-change",
+            RosterError::MemberDropped { .. } => "roster-member-dropped",
+        }
+    }
+}
+
 /// What a member may do in the cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

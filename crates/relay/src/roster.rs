@@ -1,0 +1,96 @@
+//! `GET /v1/roster` serves the newest signed roster as stored; `PUT /v1/roster` accepts a newer
+//! one only under the succession rules every client applies (signed by the coordinator key the
+//! current roster names, next version, chained, not expired), or — for the first roster — when
+//! it is signed by the coordinator key the relay was started with.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sealpost_format::roster::{MAX_ROSTER_BYTES, RosterError, SignedRoster, VerifiedRoster};
+use time::OffsetDateTime;
+
+use crate::{AppError, AppState};
+
+/// The roster the relay holds, verified again (the database is not trusted blindly either).
+pub async fn current(state: &AppState) -> Result<Option<VerifiedRoster>, AppError> {
+    let Some(envelope) = state.store.latest_roster().await? else {
+        return Ok(None);
+    };
+    let signed = SignedRoster::from_json(&envelope).map_err(AppError::internal)?;
+    let signer = *signed.signer();
+    signed.verify(&signer).map(Some).map_err(AppError::internal)
+}
+
+/// `GET /v1/roster`.
+pub async fn get(State(state): State<AppState>) -> Result<Response, AppError> {
+    let envelope = state.store.latest_roster().await?.ok_or_else(|| {
+        AppError::new(
+            StatusCode::NOT_FOUND,
+            "no-roster",
+            "this relay holds no roster yet; the coordinator publishes one with `sealpost \
+             cluster publish`",
+        )
+    })?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], envelope).into_response())
+}
+
+/// `PUT /v1/roster`.
+pub async fn put(State(state): State<AppState>, body: Bytes) -> Result<Response, AppError> {
+    if body.len() > MAX_ROSTER_BYTES / 3 * 4 + 4096 {
+        return Err(AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "roster-too-large",
+            "that is larger than any roster can be",
+        ));
+    }
+    let signed = SignedRoster::from_json(&body)?;
+    let now = OffsetDateTime::now_utc();
+    // One update at a time, each checked against the newest stored version.
+    let _guard = state.roster_lock.lock().await;
+    let next = match current(&state).await? {
+        Some(held) => match held.successor(signed, now) {
+            Ok(next) => next,
+            // Publishing the same roster again is not an error: nothing to do.
+            Err(RosterError::Unchanged { version }) => {
+                return Ok(axum::Json(serde_json::json!({
+                    "version": version,
+                    "hash": held.hash().to_string(),
+                    "unchanged": true,
+                }))
+                .into_response());
+            }
+            Err(e) => return Err(e.into()),
+        },
+        None => {
+            let key = state.coordinator_key.ok_or_else(|| {
+                AppError::new(
+                    StatusCode::CONFLICT,
+                    "no-coordinator-key",
+                    "this relay was started without a coordinator key or roster, so it cannot \
+                     tell which roster to trust; restart it with --coordinator-key",
+                )
+            })?;
+            let first = signed.verify(&key)?;
+            if first.roster().is_expired(now) {
+                return Err(AppError::new(
+                    StatusCode::CONFLICT,
+                    "roster-expired",
+                    "this roster has expired; the coordinator renews it with `sealpost cluster renew`",
+                ));
+            }
+            first
+        }
+    };
+    let version = next.roster().version;
+    state
+        .store
+        .add_roster(version, next.signed().to_json(), now.unix_timestamp())
+        .await?;
+    tracing::info!(version, "roster accepted");
+    Ok((
+        StatusCode::OK,
+        axum::Json(serde_json::json!({"version": version, "hash": next.hash().to_string()})),
+    )
+        .into_response())
+}
