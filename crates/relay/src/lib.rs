@@ -5,15 +5,20 @@
 //! - [`store`]: the SQLite (WAL) database under the data directory.
 //! - [`roster`]: `GET/PUT /v1/roster`, checked with the same succession rules as every client.
 //! - [`auth`]: login by Ed25519 challenge and short-lived bearer tokens, stored hashed.
+//! - [`tus`]: resumable uploads (tus 1.0) that land in recipients' mailboxes on completion.
+//! - [`mailbox`]: listing, ranged downloads, acknowledgement and deletion of blobs.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod auth;
 pub mod error;
+pub mod mailbox;
 pub mod roster;
 pub mod store;
+pub mod tus;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use axum::Router;
@@ -33,6 +38,8 @@ pub struct AppState {
     pub coordinator_key: Option<SigningPublicKey>,
     /// Serialises roster updates: each is checked against the newest held one.
     pub(crate) roster_lock: Arc<Mutex<()>>,
+    /// Uploads with a PATCH in progress: a second concurrent PATCH is refused.
+    pub(crate) busy_uploads: Arc<std::sync::Mutex<HashSet<String>>>,
 }
 
 impl AppState {
@@ -42,6 +49,7 @@ impl AppState {
             store,
             coordinator_key,
             roster_lock: Arc::new(Mutex::new(())),
+            busy_uploads: Arc::default(),
         }
     }
 }
@@ -53,5 +61,22 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/login/challenge", get(auth::challenge))
         .route("/v1/login", axum::routing::post(auth::login))
         .route("/v1/whoami", get(auth::whoami))
+        .route(
+            "/v1/uploads",
+            axum::routing::options(tus::options).post(tus::create),
+        )
+        .route(
+            "/v1/uploads/{id}",
+            axum::routing::head(tus::head)
+                .patch(tus::patch)
+                .delete(tus::terminate),
+        )
+        .route("/v1/mailbox", get(mailbox::list))
+        .route("/v1/mailbox/{id}/ack", axum::routing::post(mailbox::ack))
+        // Deleting a blob is the uploader's termination of it: one function for both paths.
+        .route(
+            "/v1/blobs/{id}",
+            get(mailbox::download).delete(tus::terminate),
+        )
         .with_state(state)
 }

@@ -2,7 +2,7 @@
 //! roster versions, login challenges and hashed bearer tokens; never a plaintext, a file name or
 //! a label (the relay never has them). Schema versions are migrated in order at open.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -10,7 +10,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::error::AppError;
 
 /// Each migration brings the schema from version `i` to `i + 1` (SQLite's `user_version`).
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE roster (
         version    INTEGER PRIMARY KEY,
         envelope   BLOB NOT NULL,
@@ -26,13 +27,34 @@ const MIGRATIONS: &[&str] = &["
         expires_at INTEGER NOT NULL
     );
     CREATE INDEX tokens_by_member ON tokens (member_id);
-"];
+",
+    "
+    CREATE TABLE uploads (
+        id           TEXT PRIMARY KEY,
+        uploader     TEXT NOT NULL,
+        length       INTEGER NOT NULL,
+        offset       INTEGER NOT NULL DEFAULT 0,
+        recipients   TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        expires_at   INTEGER NOT NULL,
+        completed_at INTEGER
+    );
+    CREATE TABLE mailbox (
+        blob_id     TEXT NOT NULL REFERENCES uploads (id) ON DELETE CASCADE,
+        member_id   TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (blob_id, member_id)
+    );
+    CREATE INDEX mailbox_by_member ON mailbox (member_id);
+",
+];
 
 /// The database, shared by request handlers. SQLite work is short; it runs on the blocking
 /// thread pool so it never stalls the async workers.
 #[derive(Debug, Clone)]
 pub struct Store {
     conn: Arc<Mutex<Connection>>,
+    blobs: PathBuf,
 }
 
 /// Why the store could not be opened.
@@ -46,6 +68,14 @@ pub enum StoreError {
         path: String,
         /// What SQLite said.
         source: rusqlite::Error,
+    },
+    /// The blob directory cannot be created.
+    #[error("cannot create the blob directory {path}: {source}")]
+    Blobs {
+        /// The directory.
+        path: String,
+        /// What the OS said.
+        source: std::io::Error,
     },
     /// The database is from a newer relay.
     #[error(
@@ -98,9 +128,24 @@ impl Store {
                 .map_err(sqlite)?;
             tx.commit().map_err(sqlite)?;
         }
+        // Blobs live beside the database: `<id>.partial` while uploading, `<id>` when complete.
+        let blobs = path
+            .parent()
+            .unwrap_or_else(|| Path::new("."))
+            .join("blobs");
+        std::fs::create_dir_all(&blobs).map_err(|e| StoreError::Blobs {
+            path: blobs.display().to_string(),
+            source: e,
+        })?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
+            blobs,
         })
+    }
+
+    /// The directory holding blob files.
+    pub fn blob_dir(&self) -> &Path {
+        &self.blobs
     }
 
     /// Runs `work` with the connection on the blocking pool.

@@ -1,0 +1,512 @@
+//! Uploads, by the tus 1.0 protocol (core, creation, termination, expiration, checksum with
+//! sha256), so any standard tus client works with a bearer token.
+//!
+//! A blob is written to `blobs/<id>.partial`; each PATCH first cuts the file back to the
+//! offset the database holds (so bytes written before a crash, but never acknowledged, are
+//! dropped), appends the body, fsyncs, and only then records the new offset. When the last byte
+//! arrives the file is renamed to `blobs/<id>` and, in the same database transaction that marks
+//! the upload complete, the blob lands in every recipient's mailbox. `Upload-Metadata` may carry
+//! only `to` (recipients' member ids): never a name, a label or an expiry of the client's.
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use data_encoding::{BASE64, HEXLOWER};
+use http_body_util::BodyExt;
+use rusqlite::{OptionalExtension, params};
+use sealpost_format::MemberId;
+use sealpost_format::roster::MemberStatus;
+use sha2::{Digest, Sha256};
+use time::{Duration, OffsetDateTime};
+use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+
+use crate::auth::Member;
+use crate::{AppError, AppState, roster};
+
+/// The tus protocol version spoken.
+pub const TUS_VERSION: &str = "1.0.0";
+/// The largest blob accepted, in bytes.
+pub const MAX_UPLOAD: u64 = 4 << 30;
+/// How long a blob is kept when the roster says nothing (it normally does: its policy).
+const DEFAULT_RETENTION_DAYS: i64 = 30;
+/// Most recipients one upload may name.
+const MAX_RECIPIENTS: usize = 500;
+
+fn tus_headers(status: StatusCode) -> Response {
+    let mut response = status.into_response();
+    response
+        .headers_mut()
+        .insert("Tus-Resumable", HeaderValue::from_static(TUS_VERSION));
+    response
+}
+
+fn set(response: &mut Response, name: &'static str, value: impl ToString) {
+    if let Ok(value) = HeaderValue::from_str(&value.to_string()) {
+        response.headers_mut().insert(name, value);
+    }
+}
+
+fn http_date(t: OffsetDateTime) -> String {
+    // RFC 7231 IMF-fixdate, as tus's Upload-Expires wants.
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    t.format(&format).unwrap_or_default()
+}
+
+fn check_resumable(headers: &HeaderMap) -> Result<(), AppError> {
+    match headers.get("Tus-Resumable").and_then(|v| v.to_str().ok()) {
+        Some(TUS_VERSION) => Ok(()),
+        _ => Err(AppError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "tus-version",
+            "send Tus-Resumable: 1.0.0",
+        )),
+    }
+}
+
+fn not_found() -> AppError {
+    AppError::new(StatusCode::NOT_FOUND, "no-such-upload", "no such upload")
+}
+
+/// `OPTIONS /v1/uploads`: what this server supports.
+pub async fn options() -> Response {
+    let mut response = tus_headers(StatusCode::NO_CONTENT);
+    set(&mut response, "Tus-Version", TUS_VERSION);
+    set(
+        &mut response,
+        "Tus-Extension",
+        "creation,termination,expiration,checksum",
+    );
+    set(&mut response, "Tus-Max-Size", MAX_UPLOAD);
+    set(&mut response, "Tus-Checksum-Algorithm", "sha256");
+    response
+}
+
+/// The recipients from `Upload-Metadata: to <base64 of "id,id">`; any other key is refused.
+fn recipients(headers: &HeaderMap) -> Result<Vec<MemberId>, AppError> {
+    let bad = |why: &str| {
+        AppError::new(
+            StatusCode::BAD_REQUEST,
+            "bad-metadata",
+            format!("Upload-Metadata must be `to <base64 of comma-separated member ids>`: {why}"),
+        )
+    };
+    let text = headers
+        .get("Upload-Metadata")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| bad("missing"))?;
+    let mut to = None;
+    for pair in text.split(',') {
+        let mut parts = pair.trim().splitn(2, ' ');
+        match (parts.next(), parts.next()) {
+            (Some("to"), Some(value)) if to.is_none() => {
+                let decoded = BASE64
+                    .decode(value.trim().as_bytes())
+                    .map_err(|_| bad("the value is not base64"))?;
+                to = Some(String::from_utf8(decoded).map_err(|_| bad("not text"))?);
+            }
+            _ => return Err(bad("only the key `to` is accepted")),
+        }
+    }
+    let ids: Vec<MemberId> = to
+        .ok_or_else(|| bad("no `to`"))?
+        .split(',')
+        .map(|id| id.trim().parse().map_err(|_| bad("not member ids")))
+        .collect::<Result<_, _>>()?;
+    if ids.is_empty() || ids.len() > MAX_RECIPIENTS {
+        return Err(bad("between 1 and 500 recipients"));
+    }
+    Ok(ids)
+}
+
+/// `POST /v1/uploads`: creates an upload of `Upload-Length` bytes for the recipients.
+pub async fn create(
+    State(state): State<AppState>,
+    member: Member,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    check_resumable(&headers)?;
+    let length: u64 = headers
+        .get("Upload-Length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| {
+            AppError::new(
+                StatusCode::BAD_REQUEST,
+                "bad-length",
+                "send Upload-Length: the blob's size in bytes",
+            )
+        })?;
+    if length > MAX_UPLOAD {
+        return Err(AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+            format!("a blob may be at most {MAX_UPLOAD} bytes"),
+        ));
+    }
+    let to = recipients(&headers)?;
+    let roster = roster::current(&state)
+        .await?
+        .ok_or_else(AppError::unauthorized)?;
+    let roster = roster.roster();
+    for id in &to {
+        if !roster
+            .member(*id)
+            .is_some_and(|m| m.status == MemberStatus::Active)
+        {
+            return Err(AppError::new(
+                StatusCode::BAD_REQUEST,
+                "bad-recipient",
+                format!("{id} is not an active member of the cluster"),
+            ));
+        }
+    }
+    // One retention for every blob, from the signed policy: no expiry can reveal a label.
+    let days = match roster.policy.relay_retention_days {
+        0 => DEFAULT_RETENTION_DAYS,
+        days => i64::from(days),
+    };
+    let now = OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .expect("zero is valid");
+    let expires_at = now + Duration::days(days);
+    let mut raw = [0u8; 16];
+    getrandom::getrandom(&mut raw).expect("the OS random number generator failed");
+    let id = HEXLOWER.encode(&raw);
+    tokio::fs::File::create(partial_path(&state, &id))
+        .await
+        .map_err(AppError::internal)?;
+    let list = to
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let (row_id, uploader) = (id.clone(), member.member_id.to_string());
+    let length_i = i64::try_from(length).map_err(AppError::internal)?;
+    let (now_s, expires_s) = (now.unix_timestamp(), expires_at.unix_timestamp());
+    state
+        .store
+        .call(move |conn| {
+            conn.execute(
+                "INSERT INTO uploads (id, uploader, length, recipients, created_at, expires_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![row_id, uploader, length_i, list, now_s, expires_s],
+            )
+        })
+        .await?;
+    tracing::info!(upload = %id, length, recipients = to.len(), "upload created");
+    let mut response = tus_headers(StatusCode::CREATED);
+    set(&mut response, "Location", format!("/v1/uploads/{id}"));
+    set(&mut response, "Upload-Expires", http_date(expires_at));
+    if length == 0 {
+        complete(&state, &id).await?;
+    }
+    Ok(response)
+}
+
+fn partial_path(state: &AppState, id: &str) -> std::path::PathBuf {
+    state.store.blob_dir().join(format!("{id}.partial"))
+}
+
+fn blob_path(state: &AppState, id: &str) -> std::path::PathBuf {
+    state.store.blob_dir().join(id)
+}
+
+/// An upload as the database holds it.
+struct Upload {
+    length: u64,
+    offset: u64,
+    expires_at: i64,
+    completed: bool,
+}
+
+/// The caller's own upload `id`; anyone else's, or none, is "not found" alike.
+async fn own_upload(state: &AppState, member: Member, id: &str) -> Result<Upload, AppError> {
+    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(not_found());
+    }
+    let (id, uploader) = (id.to_owned(), member.member_id.to_string());
+    let row = state
+        .store
+        .call(move |conn| {
+            conn.query_row(
+                "SELECT length, offset, expires_at, completed_at IS NOT NULL FROM uploads \
+                 WHERE id = ?1 AND uploader = ?2",
+                params![id, uploader],
+                |row| {
+                    Ok(Upload {
+                        length: row.get::<_, i64>(0)? as u64,
+                        offset: row.get::<_, i64>(1)? as u64,
+                        expires_at: row.get(2)?,
+                        completed: row.get(3)?,
+                    })
+                },
+            )
+            .optional()
+        })
+        .await?;
+    let upload = row.ok_or_else(not_found)?;
+    if upload.expires_at <= OffsetDateTime::now_utc().unix_timestamp() {
+        return Err(AppError::new(
+            StatusCode::GONE,
+            "expired",
+            "this upload has expired",
+        ));
+    }
+    Ok(upload)
+}
+
+/// `HEAD /v1/uploads/{id}`: how far the upload got.
+pub async fn head(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let upload = own_upload(&state, member, &id).await?;
+    let mut response = tus_headers(StatusCode::OK);
+    set(&mut response, "Upload-Offset", upload.offset);
+    set(&mut response, "Upload-Length", upload.length);
+    set(&mut response, "Cache-Control", "no-store");
+    if let Ok(t) = OffsetDateTime::from_unix_timestamp(upload.expires_at) {
+        set(&mut response, "Upload-Expires", http_date(t));
+    }
+    Ok(response)
+}
+
+/// `PATCH /v1/uploads/{id}`: appends the body at `Upload-Offset`.
+pub async fn patch(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, AppError> {
+    check_resumable(&headers)?;
+    if headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        != Some("application/offset+octet-stream")
+    {
+        return Err(AppError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "content-type",
+            "send Content-Type: application/offset+octet-stream",
+        ));
+    }
+    let claimed: u64 = headers
+        .get("Upload-Offset")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| {
+            AppError::new(StatusCode::BAD_REQUEST, "bad-offset", "send Upload-Offset")
+        })?;
+    let expected_sha256 = match headers.get("Upload-Checksum").and_then(|v| v.to_str().ok()) {
+        None => None,
+        Some(value) => {
+            let digest = value
+                .strip_prefix("sha256 ")
+                .and_then(|b| BASE64.decode(b.trim().as_bytes()).ok())
+                .ok_or_else(|| {
+                    AppError::new(
+                        StatusCode::BAD_REQUEST,
+                        "checksum-algorithm",
+                        "only `Upload-Checksum: sha256 <base64>` is supported",
+                    )
+                })?;
+            Some(digest)
+        }
+    };
+    let _busy = Busy::claim(&state, &id)?;
+    let upload = own_upload(&state, member, &id).await?;
+    if upload.completed || claimed != upload.offset {
+        return Err(AppError::new(
+            StatusCode::CONFLICT,
+            "offset-mismatch",
+            format!(
+                "the upload is at offset {}; HEAD it and resume from there",
+                upload.offset
+            ),
+        ));
+    }
+    let path = partial_path(&state, &id);
+    let mut file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .await
+        .map_err(AppError::internal)?;
+    // Bytes past the recorded offset were never acknowledged (a crash mid-PATCH): drop them.
+    file.set_len(upload.offset)
+        .await
+        .map_err(AppError::internal)?;
+    file.seek(std::io::SeekFrom::Start(upload.offset))
+        .await
+        .map_err(AppError::internal)?;
+    let room = upload.length - upload.offset;
+    let mut written = 0u64;
+    let mut hasher = Sha256::new();
+    let mut body = body;
+    let outcome: Result<(), AppError> = async {
+        while let Some(frame) = body.frame().await {
+            // A cut connection ends the body early; what arrived is kept (below).
+            let Ok(frame) = frame else { break };
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            written += data.len() as u64;
+            if written > room {
+                return Err(AppError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "past-length",
+                    "the body goes past Upload-Length",
+                ));
+            }
+            hasher.update(&data);
+            file.write_all(&data).await.map_err(AppError::internal)?;
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(e) = outcome {
+        let _ = file.set_len(upload.offset).await;
+        return Err(e);
+    }
+    if let Some(expected) = expected_sha256
+        && hasher.finalize().as_slice() != expected.as_slice()
+    {
+        file.set_len(upload.offset)
+            .await
+            .map_err(AppError::internal)?;
+        return Err(AppError::new(
+            StatusCode::from_u16(460).expect("460 is a valid status"),
+            "checksum-mismatch",
+            "the body does not match Upload-Checksum; send it again",
+        ));
+    }
+    file.sync_all().await.map_err(AppError::internal)?;
+    drop(file);
+    let new_offset = upload.offset + written;
+    let (row_id, offset_i) = (id.clone(), new_offset as i64);
+    state
+        .store
+        .call(move |conn| {
+            conn.execute(
+                "UPDATE uploads SET offset = ?1 WHERE id = ?2",
+                params![offset_i, row_id],
+            )
+        })
+        .await?;
+    if new_offset == upload.length {
+        complete(&state, &id).await?;
+    }
+    let mut response = tus_headers(StatusCode::NO_CONTENT);
+    set(&mut response, "Upload-Offset", new_offset);
+    Ok(response)
+}
+
+/// One PATCH at a time per upload: two writers at one offset would interleave bytes.
+struct Busy {
+    state: AppState,
+    id: String,
+}
+
+impl Busy {
+    fn claim(state: &AppState, id: &str) -> Result<Self, AppError> {
+        let mut busy = state
+            .busy_uploads
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !busy.insert(id.to_owned()) {
+            return Err(AppError::new(
+                StatusCode::LOCKED,
+                "upload-busy",
+                "another request is writing this upload; wait for it, then HEAD and resume",
+            ));
+        }
+        Ok(Self {
+            state: state.clone(),
+            id: id.to_owned(),
+        })
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.state
+            .busy_uploads
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&self.id);
+    }
+}
+
+/// The last byte arrived: the file takes its final name, then one transaction marks the
+/// upload complete and puts the blob in every recipient's mailbox.
+async fn complete(state: &AppState, id: &str) -> Result<(), AppError> {
+    let (from, to) = (partial_path(state, id), blob_path(state, id));
+    tokio::fs::rename(&from, &to)
+        .await
+        .map_err(AppError::internal)?;
+    let dir = state.store.blob_dir().to_owned();
+    tokio::task::spawn_blocking(move || std::fs::File::open(dir)?.sync_all())
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)?;
+    let id = id.to_owned();
+    let now_s = OffsetDateTime::now_utc().unix_timestamp();
+    state
+        .store
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            let recipients: String = tx.query_row(
+                "SELECT recipients FROM uploads WHERE id = ?1",
+                params![id],
+                |row| row.get(0),
+            )?;
+            tx.execute(
+                "UPDATE uploads SET completed_at = ?1 WHERE id = ?2",
+                params![now_s, id],
+            )?;
+            for member in recipients.split(',') {
+                tx.execute(
+                    "INSERT OR IGNORE INTO mailbox (blob_id, member_id, received_at) \
+                     VALUES (?1, ?2, ?3)",
+                    params![id, member, now_s],
+                )?;
+            }
+            tx.commit()
+        })
+        .await?;
+    tracing::info!("upload completed");
+    Ok(())
+}
+
+/// `DELETE /v1/uploads/{id}` (tus termination): the uploader abandons or deletes the blob;
+/// it leaves every mailbox with it.
+pub async fn terminate(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    own_upload(&state, member, &id).await?;
+    let row_id = id.clone();
+    state
+        .store
+        .call(move |conn| conn.execute("DELETE FROM uploads WHERE id = ?1", params![row_id]))
+        .await?;
+    remove_blob_files(&state, &id).await?;
+    Ok(tus_headers(StatusCode::NO_CONTENT))
+}
+
+/// Deletes a blob's files (partial or complete), whichever exist.
+pub(crate) async fn remove_blob_files(state: &AppState, id: &str) -> Result<(), AppError> {
+    for path in [partial_path(state, id), blob_path(state, id)] {
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(AppError::internal(e)),
+        }
+    }
+    Ok(())
+}

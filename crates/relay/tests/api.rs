@@ -1,0 +1,577 @@
+//! The relay's HTTP API driven through the router with no socket: roster publication under the
+//! succession rules, login by signed challenge, bearer tokens, and the uniform refusals.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use data_encoding::BASE64URL_NOPAD;
+use ed25519_dalek::SigningKey;
+use http_body_util::BodyExt;
+use sealpost_format::relay::{Challenge, LoginRequest, LoginResponse, SECRET_LEN};
+use sealpost_format::roster::{
+    CoordinatorKey, MemberStatus, Policy, Role, Roster, RosterMember, SignedRoster, VerifiedRoster,
+};
+use sealpost_format::{ClusterId, MemberId, SigningContext, SigningPublicKey};
+use sealpost_relay::{AppState, Store, app};
+use serde_json::Value;
+use tempfile::TempDir;
+use time::{Duration, OffsetDateTime};
+use tower::ServiceExt;
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures: deterministic keys; a member's signing key, id and age recipient derive from a seed.
+// ---------------------------------------------------------------------------------------------
+
+const COORD: u8 = 1;
+const ALICE: u8 = 2;
+const BOB: u8 = 3;
+/// Listed in version 1 already removed.
+const GONE: u8 = 4;
+/// In no roster.
+const STRANGER: u8 = 9;
+
+fn key(seed: u8) -> SigningKey {
+    SigningKey::from_bytes(&[seed; 32])
+}
+
+fn pk(seed: u8) -> SigningPublicKey {
+    SigningPublicKey::from_signing_key(&key(seed))
+}
+
+fn mid(seed: u8) -> MemberId {
+    MemberId::from_bytes([seed; 16])
+}
+
+fn member(seed: u8, name: &str, role: Role, status: MemberStatus) -> RosterMember {
+    RosterMember {
+        member_id: mid(seed),
+        name: name.into(),
+        org: "Example NGO".into(),
+        roles: vec![role],
+        sig_pk: pk(seed),
+        age_recipient: format!("age1member{seed}"),
+        status,
+        previous_keys: Vec::new(),
+    }
+}
+
+/// Version 1: the coordinator, Alice, Bob, and Gone (removed).
+fn first_roster() -> Roster {
+    let now = OffsetDateTime::now_utc();
+    Roster {
+        v: 1,
+        cluster_id: ClusterId::from_bytes([0xc1; 16]),
+        name: "Test Protection Cluster".into(),
+        version: 1,
+        prev_hash: None,
+        issued_at: now - Duration::hours(1),
+        expires_at: now + Duration::days(90),
+        coordinator: CoordinatorKey {
+            member_id: mid(COORD),
+            sig_pk: pk(COORD),
+        },
+        policy: Policy::default(),
+        members: vec![
+            member(
+                COORD,
+                "Coral Coordinator",
+                Role::Coordinator,
+                MemberStatus::Active,
+            ),
+            member(ALICE, "Alice", Role::Imo, MemberStatus::Active),
+            member(BOB, "Bob", Role::Partner, MemberStatus::Active),
+            member(GONE, "Gone", Role::Partner, MemberStatus::Removed),
+        ],
+    }
+}
+
+fn sign(roster: &Roster, signer: u8) -> SignedRoster {
+    SignedRoster::sign(roster, &key(signer)).expect("a well-formed roster signs")
+}
+
+fn verified(signed: &SignedRoster) -> VerifiedRoster {
+    signed.clone().verify(signed.signer()).expect("verifies")
+}
+
+/// The version after `prev`, chained to it, with `edit` applied last.
+fn next(prev: &SignedRoster, edit: impl FnOnce(&mut Roster)) -> SignedRoster {
+    let prev = verified(prev);
+    let mut roster = prev.roster().clone();
+    roster.version += 1;
+    roster.prev_hash = Some(prev.hash());
+    edit(&mut roster);
+    sign(&roster, COORD)
+}
+
+fn v1() -> SignedRoster {
+    sign(&first_roster(), COORD)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Driving the router.
+// ---------------------------------------------------------------------------------------------
+
+/// A relay over a fresh database; the directory lives as long as the value.
+struct Relay {
+    app: Router,
+    _dir: TempDir,
+}
+
+fn relay(coordinator: Option<SigningPublicKey>) -> Relay {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join("relay.sqlite")).expect("store opens");
+    Relay {
+        app: app(AppState::new(store, coordinator)),
+        _dir: dir,
+    }
+}
+
+/// A response as the client sees it.
+#[derive(Debug, PartialEq)]
+struct Reply {
+    status: StatusCode,
+    content_type: Option<String>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("{}: body is not JSON ({e})", self.status))
+    }
+
+    /// The refusal's code, after checking the body is exactly `{"error":{"code","message"}}`.
+    fn error_code(&self) -> String {
+        let body = self.json();
+        let error = body["error"].as_object().expect("an error object");
+        assert_eq!(body.as_object().unwrap().len(), 1, "{body}");
+        assert_eq!(error.len(), 2, "{body}");
+        assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()));
+        error["code"].as_str().expect("a code").to_owned()
+    }
+
+    /// Asserts a refusal with this status and code.
+    #[track_caller]
+    fn assert_refused(&self, status: StatusCode, code: &str) {
+        assert_eq!(
+            self.status,
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert_eq!(self.error_code(), code);
+    }
+}
+
+async fn send(app: &Router, request: Request<Body>) -> Reply {
+    let response = app.clone().oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    Reply {
+        status,
+        content_type,
+        body: body.to_vec(),
+    }
+}
+
+async fn get(app: &Router, uri: &str, authorization: Option<&str>) -> Reply {
+    let mut request = Request::get(uri);
+    if let Some(value) = authorization {
+        request = request.header(header::AUTHORIZATION, value);
+    }
+    send(app, request.body(Body::empty()).unwrap()).await
+}
+
+async fn put_roster(app: &Router, body: Vec<u8>) -> Reply {
+    let request = Request::put("/v1/roster")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body))
+        .unwrap();
+    send(app, request).await
+}
+
+/// PUTs a roster that must be accepted as new; returns the answer's body.
+async fn publish(app: &Router, signed: &SignedRoster) -> Value {
+    let reply = put_roster(app, signed.to_json()).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let body = reply.json();
+    assert_eq!(body["unchanged"], Value::Null, "{body}");
+    assert_eq!(body["hash"], signed.hash().to_string());
+    body
+}
+
+async fn challenge(app: &Router) -> [u8; SECRET_LEN] {
+    let reply = get(app, "/v1/login/challenge", None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let challenge: Challenge = serde_json::from_slice(&reply.body).expect("a challenge");
+    assert!(challenge.expires_at > OffsetDateTime::now_utc());
+    challenge.nonce
+}
+
+async fn post_login(app: &Router, request: &LoginRequest) -> Reply {
+    let request = Request::post("/v1/login")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(serde_json::to_vec(request).unwrap()))
+        .unwrap();
+    send(app, request).await
+}
+
+/// A full login that must succeed; returns the bearer token.
+async fn login(app: &Router, seed: u8) -> String {
+    let nonce = challenge(app).await;
+    let reply = post_login(app, &LoginRequest::sign(mid(seed), nonce, &key(seed))).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let response: LoginResponse = serde_json::from_slice(&reply.body).expect("a login response");
+    assert!(response.expires_at > OffsetDateTime::now_utc());
+    response.token
+}
+
+async fn whoami(app: &Router, token: &str) -> Reply {
+    get(app, "/v1/whoami", Some(&format!("Bearer {token}"))).await
+}
+
+#[track_caller]
+fn assert_whoami(reply: &Reply, seed: u8) {
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["member_id"], mid(seed).to_string());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Roster publication.
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn first_roster_is_stored_and_served_as_signed() {
+    let relay = relay(Some(pk(COORD)));
+    get(&relay.app, "/v1/roster", None)
+        .await
+        .assert_refused(StatusCode::NOT_FOUND, "no-roster");
+
+    let v1 = v1();
+    assert_eq!(publish(&relay.app, &v1).await["version"], 1);
+
+    // Served verbatim: the same envelope bytes, hence the same signed bytes and hash.
+    let reply = get(&relay.app, "/v1/roster", None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.content_type.as_deref(), Some("application/json"));
+    assert_eq!(reply.body, v1.to_json());
+    let served = SignedRoster::from_json(&reply.body).expect("an envelope");
+    assert_eq!(served.hash(), v1.hash());
+    assert_eq!(
+        served.verify(&pk(COORD)).unwrap().roster(),
+        verified(&v1).roster()
+    );
+}
+
+#[tokio::test]
+async fn first_roster_must_be_signed_by_the_configured_coordinator() {
+    // Signed by a key other than the one the relay trusts.
+    let trusting = relay(Some(pk(COORD)));
+    put_roster(&trusting.app, sign(&first_roster(), STRANGER).to_json())
+        .await
+        .assert_refused(StatusCode::CONFLICT, "roster-wrong-signer");
+    get(&trusting.app, "/v1/roster", None)
+        .await
+        .assert_refused(StatusCode::NOT_FOUND, "no-roster");
+    // The control: the coordinator's own signature is accepted.
+    publish(&trusting.app, &v1()).await;
+
+    // A relay that trusts no key accepts no first roster, however well signed.
+    let keyless = relay(None);
+    put_roster(&keyless.app, v1().to_json())
+        .await
+        .assert_refused(StatusCode::CONFLICT, "no-coordinator-key");
+    get(&keyless.app, "/v1/roster", None)
+        .await
+        .assert_refused(StatusCode::NOT_FOUND, "no-roster");
+}
+
+#[tokio::test]
+async fn later_rosters_follow_the_succession_rules() {
+    let relay = relay(Some(pk(COORD)));
+    let v1 = v1();
+    publish(&relay.app, &v1).await;
+    let v2 = next(&v1, |r| r.name = "Renamed Cluster".into());
+    assert_eq!(publish(&relay.app, &v2).await["version"], 2);
+
+    // An older version, however validly signed.
+    put_roster(&relay.app, v1.to_json())
+        .await
+        .assert_refused(StatusCode::CONFLICT, "roster-rollback");
+
+    // The held version again: nothing to do, not an error.
+    let reply = put_roster(&relay.app, v2.to_json()).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let body = reply.json();
+    assert_eq!(body["unchanged"], true);
+    assert_eq!(body["version"], 2);
+    assert_eq!(body["hash"], v2.hash().to_string());
+
+    // Another version 2 signed by the same coordinator.
+    let fork = next(&v1, |r| r.name = "Forked Cluster".into());
+    put_roster(&relay.app, fork.to_json())
+        .await
+        .assert_refused(StatusCode::CONFLICT, "roster-fork");
+
+    // Version 4 while 2 is held.
+    let v3 = next(&v2, |_| {});
+    let v4 = next(&v3, |_| {});
+    put_roster(&relay.app, v4.to_json())
+        .await
+        .assert_refused(StatusCode::CONFLICT, "roster-gap");
+
+    // Version 3 with one signed byte changed (a letter's case in the cluster name, so the
+    // roster still parses and only the signature can catch it).
+    put_roster(&relay.app, tampered(&v3))
+        .await
+        .assert_refused(StatusCode::CONFLICT, "roster-bad-signature");
+
+    put_roster(&relay.app, b"this is not a roster".to_vec())
+        .await
+        .assert_refused(StatusCode::BAD_REQUEST, "roster-malformed");
+
+    // None of the refusals changed what is held; the untampered version 3 is still next.
+    assert_eq!(get(&relay.app, "/v1/roster", None).await.body, v2.to_json());
+    assert_eq!(publish(&relay.app, &v3).await["version"], 3);
+    assert_eq!(get(&relay.app, "/v1/roster", None).await.body, v3.to_json());
+}
+
+/// `signed`'s envelope with one byte of the signed roster altered.
+fn tampered(signed: &SignedRoster) -> Vec<u8> {
+    let mut envelope: Value = serde_json::from_slice(&signed.to_json()).unwrap();
+    let mut bytes = BASE64URL_NOPAD
+        .decode(envelope["roster"].as_str().unwrap().as_bytes())
+        .unwrap();
+    let at = bytes
+        .windows(b"Cluster".len())
+        .position(|w| w == b"Cluster")
+        .expect("the cluster name is in the roster");
+    bytes[at] ^= 0x20; // 'C' -> 'c'
+    envelope["roster"] = BASE64URL_NOPAD.encode(&bytes).into();
+    let out = serde_json::to_vec(&envelope).unwrap();
+    assert_eq!(
+        SignedRoster::from_json(&out).unwrap().bytes().len(),
+        signed.bytes().len()
+    );
+    out
+}
+
+#[tokio::test]
+async fn an_expired_first_roster_is_refused() {
+    let relay = relay(Some(pk(COORD)));
+    let mut roster = first_roster();
+    let now = OffsetDateTime::now_utc();
+    roster.issued_at = now - Duration::days(100);
+    roster.expires_at = now - Duration::days(1);
+    put_roster(&relay.app, sign(&roster, COORD).to_json())
+        .await
+        .assert_refused(StatusCode::CONFLICT, "roster-expired");
+    get(&relay.app, "/v1/roster", None)
+        .await
+        .assert_refused(StatusCode::NOT_FOUND, "no-roster");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_puts_of_the_same_roster_store_it_once() {
+    let relay = relay(Some(pk(COORD)));
+    let v1 = v1();
+    publish(&relay.app, &v1).await;
+    let v2 = next(&v1, |r| r.name = "Renamed Cluster".into());
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (app, body) = (relay.app.clone(), v2.to_json());
+        tasks.spawn(async move { put_roster(&app, body).await });
+    }
+    let (mut fresh, mut unchanged) = (0, 0);
+    while let Some(reply) = tasks.join_next().await {
+        let reply = reply.expect("task finished");
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "{}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        let body = reply.json();
+        assert_eq!(body["version"], 2);
+        assert_eq!(body["hash"], v2.hash().to_string());
+        if body["unchanged"] == true {
+            unchanged += 1;
+        } else {
+            fresh += 1;
+        }
+    }
+    // Updates are serialised: one PUT stores it, every other one finds it held.
+    assert_eq!((fresh, unchanged), (1, 19));
+    assert_eq!(get(&relay.app, "/v1/roster", None).await.body, v2.to_json());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Login and tokens.
+// ---------------------------------------------------------------------------------------------
+
+/// A relay holding version 1.
+async fn relay_with_v1() -> Relay {
+    let relay = relay(Some(pk(COORD)));
+    publish(&relay.app, &v1()).await;
+    relay
+}
+
+#[tokio::test]
+async fn a_member_logs_in_and_the_token_names_them() {
+    let relay = relay_with_v1().await;
+    let token = login(&relay.app, ALICE).await;
+    assert_eq!(
+        BASE64URL_NOPAD.decode(token.as_bytes()).unwrap().len(),
+        SECRET_LEN
+    );
+    assert_whoami(&whoami(&relay.app, &token).await, ALICE);
+    // Each login gets its own token, and both work.
+    let again = login(&relay.app, ALICE).await;
+    assert_ne!(again, token);
+    assert_whoami(&whoami(&relay.app, &again).await, ALICE);
+    assert_whoami(
+        &whoami(&relay.app, &login(&relay.app, BOB).await).await,
+        BOB,
+    );
+}
+
+#[tokio::test]
+async fn whoami_refuses_every_bad_authorization_alike() {
+    let relay = relay_with_v1().await;
+    let token = login(&relay.app, ALICE).await;
+    // The control: the genuine token works.
+    assert_whoami(&whoami(&relay.app, &token).await, ALICE);
+
+    let never_issued = BASE64URL_NOPAD.encode(&[0x42; SECRET_LEN]);
+    let cases = [
+        None,
+        Some("Bearer ".to_owned()),
+        Some("Bearer not-a-token!".to_owned()),
+        Some(format!("Bearer {never_issued}")),
+        // A real token, shortened or under another scheme.
+        Some(format!("Bearer {}", &token[..token.len() - 2])),
+        Some(format!("Basic {token}")),
+        Some(format!("Basic {}", BASE64URL_NOPAD.encode(b"alice:secret"))),
+    ];
+    let mut replies = Vec::new();
+    for case in &cases {
+        let reply = get(&relay.app, "/v1/whoami", case.as_deref()).await;
+        reply.assert_refused(StatusCode::UNAUTHORIZED, "unauthorized");
+        replies.push(reply);
+    }
+    // Nothing in the answer tells one failure from another.
+    for (case, reply) in cases.iter().zip(&replies) {
+        assert_eq!(reply, &replies[0], "{case:?}");
+    }
+}
+
+#[tokio::test]
+async fn login_refusals_look_alike() {
+    let relay = relay_with_v1().await;
+    let app = &relay.app;
+
+    // A challenge answered once works, then never again, even with a valid signature.
+    let nonce = challenge(app).await;
+    let answer = LoginRequest::sign(mid(ALICE), nonce, &key(ALICE));
+    assert_eq!(post_login(app, &answer).await.status, StatusCode::OK);
+    let replayed = post_login(app, &answer).await;
+
+    // A nonce the relay never issued.
+    let never_issued = post_login(
+        app,
+        &LoginRequest::sign(mid(ALICE), [7; SECRET_LEN], &key(ALICE)),
+    )
+    .await;
+
+    // Alice's id, someone else's signature.
+    let nonce = challenge(app).await;
+    let wrong_signature =
+        post_login(app, &LoginRequest::sign(mid(ALICE), nonce, &key(STRANGER))).await;
+
+    // An id no roster lists, signed with that stranger's own key.
+    let nonce = challenge(app).await;
+    let unknown_member = post_login(
+        app,
+        &LoginRequest::sign(mid(STRANGER), nonce, &key(STRANGER)),
+    )
+    .await;
+
+    // A removed member with their own valid key.
+    let nonce = challenge(app).await;
+    let removed = post_login(app, &LoginRequest::sign(mid(GONE), nonce, &key(GONE))).await;
+
+    // Alice's key over the nonce, but in the roster-signing context.
+    let nonce = challenge(app).await;
+    let other_context = post_login(
+        app,
+        &LoginRequest {
+            member_id: mid(ALICE),
+            nonce,
+            signature: SigningContext::Roster.sign(&key(ALICE), &nonce),
+        },
+    )
+    .await;
+
+    let refusals = [
+        ("replayed challenge", &replayed),
+        ("nonce never issued", &never_issued),
+        ("wrong signature", &wrong_signature),
+        ("unknown member", &unknown_member),
+        ("removed member", &removed),
+        ("signature in another context", &other_context),
+    ];
+    for (what, reply) in refusals {
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{what}");
+        assert_eq!(reply.error_code(), "unauthorized", "{what}");
+        assert_eq!(reply.json(), wrong_signature.json(), "{what}");
+    }
+    // Which member ids exist does not show: byte-identical answers.
+    assert_eq!(unknown_member, wrong_signature);
+
+    // The refusals spent their challenges but broke nothing: Alice still logs in.
+    assert_whoami(&whoami(app, &login(app, ALICE).await).await, ALICE);
+}
+
+#[tokio::test]
+async fn removal_ends_a_members_token_at_once() {
+    let relay = relay(Some(pk(COORD)));
+    let v1 = v1();
+    publish(&relay.app, &v1).await;
+    let alice = login(&relay.app, ALICE).await;
+    let bob = login(&relay.app, BOB).await;
+    assert_whoami(&whoami(&relay.app, &alice).await, ALICE);
+
+    let v2 = next(&v1, |r| {
+        let entry = r.members.iter_mut().find(|m| m.member_id == mid(ALICE));
+        entry.expect("Alice is listed").status = MemberStatus::Removed;
+    });
+    publish(&relay.app, &v2).await;
+
+    // Alice's unexpired token and any new login are refused; Bob is unaffected.
+    whoami(&relay.app, &alice)
+        .await
+        .assert_refused(StatusCode::UNAUTHORIZED, "unauthorized");
+    let nonce = challenge(&relay.app).await;
+    post_login(
+        &relay.app,
+        &LoginRequest::sign(mid(ALICE), nonce, &key(ALICE)),
+    )
+    .await
+    .assert_refused(StatusCode::UNAUTHORIZED, "unauthorized");
+    assert_whoami(&whoami(&relay.app, &bob).await, BOB);
+}
