@@ -86,12 +86,13 @@ pub async fn login(
     if !fresh {
         return Err(AppError::unauthorized());
     }
-    let roster = roster::current(&state)
-        .await?
-        .ok_or_else(AppError::unauthorized)?;
-    let member =
-        active_member(roster.roster(), request.member_id).ok_or_else(AppError::unauthorized)?;
-    if !request.is_signed_by(&member.sig_pk) {
+    let roster = roster::governing(&state).await?;
+    let member = active_member(roster.roster(), request.member_id);
+    // The signature is checked whether or not the member exists (against a fixed key when
+    // not), so the time taken does not tell which member ids exist.
+    let key = member.map_or(roster.roster().coordinator.sig_pk, |m| m.sig_pk);
+    let signed = request.is_signed_by(&key);
+    if member.is_none() || !signed {
         return Err(AppError::unauthorized());
     }
     let token = random_secret();
@@ -138,7 +139,11 @@ impl FromRequestParts<AppState> for Member {
             .headers
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
+            .and_then(|v| {
+                // The scheme name is case-insensitive (RFC 9110).
+                let (scheme, token) = v.split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then_some(token)
+            })
             .and_then(|t| BASE64URL_NOPAD.decode(t.trim().as_bytes()).ok())
             .filter(|t| t.len() == SECRET_LEN)
             .ok_or_else(AppError::unauthorized)?;
@@ -161,9 +166,7 @@ impl FromRequestParts<AppState> for Member {
             .and_then(|id| id.parse().ok())
             .ok_or_else(AppError::unauthorized)?;
         // Removal takes effect at once: the token is only as good as the current roster.
-        let roster = roster::current(state)
-            .await?
-            .ok_or_else(AppError::unauthorized)?;
+        let roster = roster::governing(state).await?;
         active_member(roster.roster(), member_id).ok_or_else(AppError::unauthorized)?;
         Ok(Member { member_id })
     }

@@ -22,6 +22,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
 use axum::routing::get;
 use sealpost_format::SigningPublicKey;
 use tokio::sync::Mutex;
@@ -78,5 +80,18 @@ pub fn app(state: AppState) -> Router {
             "/v1/blobs/{id}",
             get(mailbox::download).delete(tus::terminate),
         )
+        // Roster envelopes are the largest JSON bodies; PATCH bodies stream and are bounded
+        // by Upload-Length instead.
+        .layer(DefaultBodyLimit::max(roster::MAX_BODY))
+        .fallback(|| async {
+            AppError::new(StatusCode::NOT_FOUND, "not-found", "no such endpoint")
+        })
+        .method_not_allowed_fallback(|| async {
+            AppError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "this endpoint does not take that method",
+            )
+        })
         .with_state(state)
 }

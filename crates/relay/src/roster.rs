@@ -3,7 +3,7 @@
 //! current roster names, next version, chained, not expired), or — for the first roster — when
 //! it is signed by the coordinator key the relay was started with.
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -35,15 +35,34 @@ pub async fn get(State(state): State<AppState>) -> Result<Response, AppError> {
     Ok(([(header::CONTENT_TYPE, "application/json")], envelope).into_response())
 }
 
-/// `PUT /v1/roster`.
-pub async fn put(State(state): State<AppState>, body: Bytes) -> Result<Response, AppError> {
-    if body.len() > MAX_ROSTER_BYTES / 3 * 4 + 4096 {
+/// The largest roster envelope: base64 of the largest roster, and the rest of the envelope.
+pub const MAX_BODY: usize = MAX_ROSTER_BYTES / 3 * 4 + 4096;
+
+/// The roster that governs logins: the newest held, refused once expired (as clients refuse
+/// it) so that a stale list of members cannot go on admitting anyone.
+pub async fn governing(state: &AppState) -> Result<VerifiedRoster, AppError> {
+    let held = current(state).await?.ok_or_else(AppError::unauthorized)?;
+    if held.roster().is_expired(OffsetDateTime::now_utc()) {
         return Err(AppError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "roster-expired",
+            "the relay's roster has expired; the coordinator must publish a renewed one \
+             (`sealpost cluster renew`, then publish it)",
+        ));
+    }
+    Ok(held)
+}
+
+/// `PUT /v1/roster`.
+pub async fn put(State(state): State<AppState>, body: Body) -> Result<Response, AppError> {
+    // Read here, bounded, so that an oversized body gets this JSON refusal too.
+    let body = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
+        AppError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "roster-too-large",
             "that is larger than any roster can be",
-        ));
-    }
+        )
+    })?;
     let signed = SignedRoster::from_json(&body)?;
     let now = OffsetDateTime::now_utc();
     // One update at a time, each checked against the newest stored version.
@@ -83,9 +102,38 @@ pub async fn put(State(state): State<AppState>, body: Bytes) -> Result<Response,
         }
     };
     let version = next.roster().version;
-    state
+    let stored = state
         .store
         .add_roster(version, next.signed().to_json(), now.unix_timestamp())
+        .await?;
+    if !stored {
+        // Another writer (another relay process on the same database) stored this version
+        // first: ours was not accepted.
+        return Err(AppError::new(
+            StatusCode::CONFLICT,
+            "roster-conflict",
+            "another roster of the same version was stored at the same moment; fetch the \
+             roster (GET /v1/roster) and try again",
+        ));
+    }
+    // Tokens of removed members are deleted, so that re-admitting someone later never
+    // revives a token issued before their removal.
+    let removed: Vec<String> = next
+        .roster()
+        .members
+        .iter()
+        .filter(|m| m.status == sealpost_format::roster::MemberStatus::Removed)
+        .map(|m| m.member_id.to_string())
+        .collect();
+    state
+        .store
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            for id in &removed {
+                tx.execute("DELETE FROM tokens WHERE member_id = ?1", [id])?;
+            }
+            tx.commit()
+        })
         .await?;
     tracing::info!(version, "roster accepted");
     Ok((

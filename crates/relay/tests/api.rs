@@ -385,17 +385,22 @@ async fn an_expired_first_roster_is_refused() {
         .assert_refused(StatusCode::NOT_FOUND, "no-roster");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
 async fn concurrent_puts_of_the_same_roster_store_it_once() {
     let relay = relay(Some(pk(COORD)));
     let v1 = v1();
     publish(&relay.app, &v1).await;
     let v2 = next(&v1, |r| r.name = "Renamed Cluster".into());
 
+    // All twenty start together, so their checks overlap as much as they can.
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(20));
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..20 {
-        let (app, body) = (relay.app.clone(), v2.to_json());
-        tasks.spawn(async move { put_roster(&app, body).await });
+        let (app, body, start) = (relay.app.clone(), v2.to_json(), start.clone());
+        tasks.spawn(async move {
+            start.wait().await;
+            put_roster(&app, body).await
+        });
     }
     let (mut fresh, mut unchanged) = (0, 0);
     while let Some(reply) = tasks.join_next().await {
@@ -574,4 +579,78 @@ async fn removal_ends_a_members_token_at_once() {
     .await
     .assert_refused(StatusCode::UNAUTHORIZED, "unauthorized");
     assert_whoami(&whoami(&relay.app, &bob).await, BOB);
+}
+
+#[tokio::test]
+async fn readmitting_a_member_does_not_revive_an_old_token() {
+    let relay = relay(Some(pk(COORD)));
+    let v1 = v1();
+    publish(&relay.app, &v1).await;
+    let old_token = login(&relay.app, ALICE).await;
+    let set_alice = |status| {
+        move |r: &mut Roster| {
+            let entry = r.members.iter_mut().find(|m| m.member_id == mid(ALICE));
+            entry.expect("Alice is listed").status = status;
+        }
+    };
+    let v2 = next(&v1, set_alice(MemberStatus::Removed));
+    publish(&relay.app, &v2).await;
+    let v3 = next(&v2, set_alice(MemberStatus::Active));
+    publish(&relay.app, &v3).await;
+
+    // Back in the cluster, Alice must log in again: the token from before her removal is gone.
+    whoami(&relay.app, &old_token)
+        .await
+        .assert_refused(StatusCode::UNAUTHORIZED, "unauthorized");
+    assert_whoami(
+        &whoami(&relay.app, &login(&relay.app, ALICE).await).await,
+        ALICE,
+    );
+}
+
+#[tokio::test]
+async fn an_expired_roster_admits_nobody() {
+    let relay = relay(Some(pk(COORD)));
+    let mut short = first_roster();
+    short.expires_at = OffsetDateTime::now_utc() + Duration::seconds(2);
+    publish(&relay.app, &sign(&short, COORD)).await;
+    let token = login(&relay.app, ALICE).await;
+    assert_whoami(&whoami(&relay.app, &token).await, ALICE);
+
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    // Clients refuse an expired roster; so does the relay, for tokens and for new logins.
+    whoami(&relay.app, &token)
+        .await
+        .assert_refused(StatusCode::SERVICE_UNAVAILABLE, "roster-expired");
+    let nonce = challenge(&relay.app).await;
+    post_login(
+        &relay.app,
+        &LoginRequest::sign(mid(ALICE), nonce, &key(ALICE)),
+    )
+    .await
+    .assert_refused(StatusCode::SERVICE_UNAVAILABLE, "roster-expired");
+}
+
+#[tokio::test]
+async fn unknown_paths_methods_and_oversized_bodies_get_json_errors() {
+    let relay = relay(Some(pk(COORD)));
+    get(&relay.app, "/v1/nowhere", None)
+        .await
+        .assert_refused(StatusCode::NOT_FOUND, "not-found");
+    let request = Request::builder()
+        .method("DELETE")
+        .uri("/v1/roster")
+        .body(Body::empty())
+        .unwrap();
+    send(&relay.app, request)
+        .await
+        .assert_refused(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed");
+    // 3 MiB is more than axum's default limit but within a roster's: the roster handler
+    // answers (the body is not a roster), not the framework's plain-text 413.
+    put_roster(&relay.app, vec![b'x'; 3 << 20])
+        .await
+        .assert_refused(StatusCode::BAD_REQUEST, "roster-malformed");
+    put_roster(&relay.app, vec![b'x'; 6 << 20])
+        .await
+        .assert_refused(StatusCode::PAYLOAD_TOO_LARGE, "roster-too-large");
 }

@@ -1,0 +1,1170 @@
+//! tus 1.0 uploads, mailboxes and blob downloads driven through the relay's router with no
+//! socket, checked against what the relay leaves on disk (`blobs/`) and in its database.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::time::Duration as StdDuration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header, request};
+use data_encoding::BASE64;
+use ed25519_dalek::SigningKey;
+use http_body_util::BodyExt;
+use rusqlite::{Connection, params};
+use sealpost_format::relay::{Challenge, LoginRequest, LoginResponse};
+use sealpost_format::roster::{
+    CoordinatorKey, MemberStatus, Policy, Role, Roster, RosterMember, SignedRoster,
+};
+use sealpost_format::{ClusterId, MemberId, SigningPublicKey};
+use sealpost_relay::tus::MAX_UPLOAD;
+use sealpost_relay::{AppState, Store, app};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tempfile::TempDir;
+use time::{Duration, OffsetDateTime};
+use tokio::io::AsyncWriteExt;
+use tower::ServiceExt;
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures: a member's signing key, id and age recipient all derive from one seed.
+// ---------------------------------------------------------------------------------------------
+
+const COORD: u8 = 1;
+const IMO_A: u8 = 2;
+const IMO_B: u8 = 3;
+/// The uploader in most tests: partners send data to the IMOs.
+const PARTNER: u8 = 4;
+/// A second partner, addressed by nothing unless a test says so.
+const OTHER: u8 = 5;
+/// Listed, but removed.
+const GONE: u8 = 6;
+/// In no roster.
+const STRANGER: u8 = 9;
+/// Not the relay's 30-day fallback, so the tests see that the roster's policy is what counts.
+const RETENTION_DAYS: u32 = 7;
+
+fn key(seed: u8) -> SigningKey {
+    SigningKey::from_bytes(&[seed; 32])
+}
+
+fn mid(seed: u8) -> MemberId {
+    MemberId::from_bytes([seed; 16])
+}
+
+fn member(seed: u8, name: &str, role: Role, status: MemberStatus) -> RosterMember {
+    RosterMember {
+        member_id: mid(seed),
+        name: name.into(),
+        org: "Example NGO".into(),
+        roles: vec![role],
+        sig_pk: SigningPublicKey::from_signing_key(&key(seed)),
+        age_recipient: format!("age1member{seed}fake"),
+        status,
+        previous_keys: Vec::new(),
+    }
+}
+
+fn roster() -> SignedRoster {
+    let now = OffsetDateTime::now_utc();
+    let roster = Roster {
+        v: 1,
+        cluster_id: ClusterId::from_bytes([0xc1; 16]),
+        name: "Upload Test Cluster".into(),
+        version: 1,
+        prev_hash: None,
+        issued_at: now - Duration::hours(1),
+        expires_at: now + Duration::days(90),
+        coordinator: CoordinatorKey {
+            member_id: mid(COORD),
+            sig_pk: SigningPublicKey::from_signing_key(&key(COORD)),
+        },
+        policy: Policy {
+            relay_retention_days: RETENTION_DAYS,
+            ..Policy::default()
+        },
+        members: vec![
+            member(COORD, "Coral", Role::Coordinator, MemberStatus::Active),
+            member(IMO_A, "Ada", Role::Imo, MemberStatus::Active),
+            member(IMO_B, "Ben", Role::Imo, MemberStatus::Active),
+            member(PARTNER, "Pia", Role::Partner, MemberStatus::Active),
+            member(OTHER, "Oto", Role::Partner, MemberStatus::Active),
+            member(GONE, "Gus", Role::Partner, MemberStatus::Removed),
+        ],
+    };
+    SignedRoster::sign(&roster, &key(COORD)).expect("a well-formed roster signs")
+}
+
+/// A 32-hex id nobody created.
+fn random_id() -> String {
+    MemberId::random().to_string()
+}
+
+/// `n` bytes that differ from one position to the next.
+fn pattern(n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i * 7 + 3) as u8).collect()
+}
+
+fn sha256_b64(bytes: &[u8]) -> String {
+    BASE64.encode(&Sha256::digest(bytes))
+}
+
+fn unix(t: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(t).expect("a valid timestamp")
+}
+
+fn rfc3339(value: &Value) -> OffsetDateTime {
+    OffsetDateTime::parse(
+        value.as_str().expect("a timestamp string"),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .expect("an RFC 3339 timestamp")
+}
+
+/// RFC 7231 IMF-fixdate, the format of `Upload-Expires`.
+fn http_date(t: OffsetDateTime) -> String {
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    t.format(&format).expect("formats")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Responses.
+// ---------------------------------------------------------------------------------------------
+
+/// A response as the client sees it.
+#[derive(Debug)]
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().expect("ASCII"))
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("{}: body is not JSON ({e})", self.status))
+    }
+
+    /// The refusal's code, after checking the body is exactly `{"error":{"code","message"}}`.
+    fn error_code(&self) -> String {
+        let body = self.json();
+        assert_eq!(body.as_object().expect("an object").len(), 1, "{body}");
+        let error = body["error"].as_object().expect("an error object");
+        assert_eq!(error.len(), 2, "{body}");
+        assert!(
+            error["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{body}"
+        );
+        error["code"].as_str().expect("a code").to_owned()
+    }
+
+    #[track_caller]
+    fn assert_status(&self, status: StatusCode) {
+        assert_eq!(
+            self.status,
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.body)
+        );
+    }
+
+    /// Asserts a refusal with this status and code.
+    #[track_caller]
+    fn assert_refused(&self, status: StatusCode, code: &str) {
+        self.assert_status(status);
+        assert_eq!(self.error_code(), code);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A relay with the roster published and its members logged in.
+// ---------------------------------------------------------------------------------------------
+
+/// A relay over a fresh data directory; the directory lives as long as the value.
+struct Relay {
+    app: Router,
+    dir: TempDir,
+    tokens: HashMap<u8, String>,
+}
+
+async fn relay() -> Relay {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join("relay.sqlite")).expect("store opens");
+    let coordinator = SigningPublicKey::from_signing_key(&key(COORD));
+    let mut relay = Relay {
+        app: app(AppState::new(store, Some(coordinator))),
+        dir,
+        tokens: HashMap::new(),
+    };
+    let put = Request::put("/v1/roster")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(roster().to_json()))
+        .unwrap();
+    relay.send(put).await.assert_status(StatusCode::OK);
+    for seed in [COORD, IMO_A, IMO_B, PARTNER, OTHER] {
+        let token = relay.login(seed).await;
+        relay.tokens.insert(seed, token);
+    }
+    relay
+}
+
+impl Relay {
+    async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.app.clone().oneshot(request).await.expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            headers,
+            body: body.to_vec(),
+        }
+    }
+
+    async fn login(&self, seed: u8) -> String {
+        let reply = self
+            .send(
+                Request::get("/v1/login/challenge")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        reply.assert_status(StatusCode::OK);
+        let challenge: Challenge = serde_json::from_slice(&reply.body).expect("a challenge");
+        let answer = LoginRequest::sign(mid(seed), challenge.nonce, &key(seed));
+        let reply = self
+            .send(
+                Request::post("/v1/login")
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(serde_json::to_vec(&answer).unwrap()))
+                    .unwrap(),
+            )
+            .await;
+        reply.assert_status(StatusCode::OK);
+        let response: LoginResponse = serde_json::from_slice(&reply.body).expect("a token");
+        response.token
+    }
+
+    /// A request, with `who`'s bearer token if any.
+    fn request(&self, method: Method, uri: &str, who: Option<u8>) -> request::Builder {
+        let builder = Request::builder().method(method).uri(uri);
+        match who {
+            Some(seed) => builder.header(
+                header::AUTHORIZATION,
+                format!("Bearer {}", self.tokens[&seed]),
+            ),
+            None => builder,
+        }
+    }
+
+    /// `POST /v1/uploads` with well-formed tus headers.
+    async fn create(&self, who: u8, length: u64, to: &[u8]) -> Reply {
+        let ids = to
+            .iter()
+            .map(|&seed| mid(seed).to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let request = self
+            .request(Method::POST, "/v1/uploads", Some(who))
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Length", length.to_string())
+            .header(
+                "Upload-Metadata",
+                format!("to {}", BASE64.encode(ids.as_bytes())),
+            )
+            .body(Body::empty())
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// Creates an upload that must be accepted; returns its id.
+    async fn create_ok(&self, who: u8, length: u64, to: &[u8]) -> String {
+        let reply = self.create(who, length, to).await;
+        reply.assert_status(StatusCode::CREATED);
+        assert_eq!(reply.header("Tus-Resumable"), Some("1.0.0"));
+        let location = reply.header("Location").expect("a Location");
+        let id = location
+            .strip_prefix("/v1/uploads/")
+            .unwrap_or_else(|| panic!("Location {location:?}"));
+        assert_eq!(id.len(), 32, "{location}");
+        assert!(
+            id.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+            "{location}"
+        );
+        id.to_owned()
+    }
+
+    /// A well-formed PATCH request, ready for more headers and a body.
+    fn patch_request(&self, who: u8, id: &str, offset: u64) -> request::Builder {
+        self.request(Method::PATCH, &format!("/v1/uploads/{id}"), Some(who))
+            .header("Tus-Resumable", "1.0.0")
+            .header(header::CONTENT_TYPE, "application/offset+octet-stream")
+            .header("Upload-Offset", offset.to_string())
+    }
+
+    async fn patch(&self, who: u8, id: &str, offset: u64, chunk: &[u8]) -> Reply {
+        let request = self
+            .patch_request(who, id, offset)
+            .body(Body::from(chunk.to_vec()))
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// A PATCH that must be accepted; checks the new offset it reports.
+    async fn patch_ok(&self, who: u8, id: &str, offset: u64, chunk: &[u8]) {
+        let reply = self.patch(who, id, offset, chunk).await;
+        reply.assert_status(StatusCode::NO_CONTENT);
+        assert_eq!(reply.header("Tus-Resumable"), Some("1.0.0"));
+        let expected = (offset + chunk.len() as u64).to_string();
+        assert_eq!(reply.header("Upload-Offset"), Some(expected.as_str()));
+    }
+
+    async fn head(&self, who: u8, id: &str) -> Reply {
+        let request = self
+            .request(Method::HEAD, &format!("/v1/uploads/{id}"), Some(who))
+            .header("Tus-Resumable", "1.0.0")
+            .body(Body::empty())
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// The offset HEAD reports, which must succeed.
+    async fn offset(&self, who: u8, id: &str) -> u64 {
+        let reply = self.head(who, id).await;
+        reply.assert_status(StatusCode::OK);
+        assert_eq!(reply.header("Tus-Resumable"), Some("1.0.0"));
+        reply
+            .header("Upload-Offset")
+            .expect("an Upload-Offset")
+            .parse()
+            .expect("a number")
+    }
+
+    /// `who`'s mailbox items.
+    async fn mailbox(&self, who: u8) -> Vec<Value> {
+        let reply = self
+            .send(
+                self.request(Method::GET, "/v1/mailbox", Some(who))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        reply.assert_status(StatusCode::OK);
+        let body = reply.json();
+        assert_eq!(body.as_object().unwrap().len(), 1, "{body}");
+        body["items"].as_array().expect("items").clone()
+    }
+
+    async fn mailbox_ids(&self, who: u8) -> Vec<String> {
+        self.mailbox(who)
+            .await
+            .iter()
+            .map(|item| item["id"].as_str().expect("an id").to_owned())
+            .collect()
+    }
+
+    async fn download(&self, who: u8, id: &str, range: Option<&str>) -> Reply {
+        let mut request = self.request(Method::GET, &format!("/v1/blobs/{id}"), Some(who));
+        if let Some(range) = range {
+            request = request.header(header::RANGE, range);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    async fn delete(&self, who: u8, uri: &str) -> Reply {
+        let request = self
+            .request(Method::DELETE, uri, Some(who))
+            .header("Tus-Resumable", "1.0.0")
+            .body(Body::empty())
+            .unwrap();
+        self.send(request).await
+    }
+
+    async fn ack(&self, who: u8, id: &str) -> Reply {
+        let request = self
+            .request(Method::POST, &format!("/v1/mailbox/{id}/ack"), Some(who))
+            .body(Body::empty())
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// A complete upload of `bytes` from `who` to `to`, in one PATCH; returns its id.
+    async fn upload(&self, who: u8, to: &[u8], bytes: &[u8]) -> String {
+        let id = self.create_ok(who, bytes.len() as u64, to).await;
+        self.patch_ok(who, &id, 0, bytes).await;
+        id
+    }
+
+    fn blob(&self, id: &str) -> PathBuf {
+        self.dir.path().join("blobs").join(id)
+    }
+
+    fn partial(&self, id: &str) -> PathBuf {
+        self.dir.path().join("blobs").join(format!("{id}.partial"))
+    }
+
+    /// The names in the blob directory.
+    fn blob_files(&self) -> BTreeSet<String> {
+        std::fs::read_dir(self.dir.path().join("blobs"))
+            .expect("the blob directory exists")
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect()
+    }
+
+    fn db(&self) -> Connection {
+        Connection::open(self.dir.path().join("relay.sqlite")).expect("the database opens")
+    }
+
+    /// Rows in `table` whose `column` is `id`.
+    fn rows(&self, table: &str, column: &str, id: &str) -> i64 {
+        self.db()
+            .query_row(
+                &format!("SELECT COUNT(*) FROM {table} WHERE {column} = ?1"),
+                params![id],
+                |row| row.get(0),
+            )
+            .unwrap()
+    }
+}
+
+fn file_len(path: &PathBuf) -> u64 {
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .len()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests.
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn options_announce_what_the_relay_speaks() {
+    let relay = relay().await;
+    // No token: discovery is public.
+    let reply = relay
+        .send(
+            relay
+                .request(Method::OPTIONS, "/v1/uploads", None)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    reply.assert_status(StatusCode::NO_CONTENT);
+    assert_eq!(reply.header("Tus-Resumable"), Some("1.0.0"));
+    let versions: Vec<&str> = reply
+        .header("Tus-Version")
+        .expect("Tus-Version")
+        .split(',')
+        .map(str::trim)
+        .collect();
+    assert!(versions.contains(&"1.0.0"), "{versions:?}");
+    let extensions: BTreeSet<&str> = reply
+        .header("Tus-Extension")
+        .expect("Tus-Extension")
+        .split(',')
+        .map(str::trim)
+        .collect();
+    for wanted in ["creation", "termination", "expiration", "checksum"] {
+        assert!(extensions.contains(wanted), "{extensions:?} lacks {wanted}");
+    }
+    let max: u64 = reply
+        .header("Tus-Max-Size")
+        .expect("Tus-Max-Size")
+        .parse()
+        .unwrap();
+    assert_eq!(max, MAX_UPLOAD);
+    assert_eq!(reply.header("Tus-Checksum-Algorithm"), Some("sha256"));
+}
+
+#[tokio::test]
+async fn a_chunked_upload_lands_in_every_recipients_mailbox_and_nowhere_else() {
+    let relay = relay().await;
+    let bytes = pattern(30);
+    let before = OffsetDateTime::now_utc().unix_timestamp();
+    let reply = relay.create(PARTNER, 30, &[IMO_A, IMO_B]).await;
+    reply.assert_status(StatusCode::CREATED);
+    let id = reply
+        .header("Location")
+        .and_then(|l| l.strip_prefix("/v1/uploads/"))
+        .expect("a Location")
+        .to_owned();
+    assert_eq!(id.len(), 32);
+    assert!(
+        id.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    );
+
+    // The expiry is the roster's retention from creation, and Upload-Expires says so.
+    let (created, expires): (i64, i64) = relay
+        .db()
+        .query_row(
+            "SELECT created_at, expires_at FROM uploads WHERE id = ?1",
+            params![id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert!(created >= before && created <= OffsetDateTime::now_utc().unix_timestamp());
+    assert_eq!(expires - created, i64::from(RETENTION_DAYS) * 86_400);
+    assert_eq!(
+        reply.header("Upload-Expires"),
+        Some(http_date(unix(expires)).as_str())
+    );
+    assert_eq!(
+        relay.blob_files(),
+        BTreeSet::from([format!("{id}.partial")])
+    );
+
+    let head = relay.head(PARTNER, &id).await;
+    head.assert_status(StatusCode::OK);
+    assert_eq!(head.header("Upload-Offset"), Some("0"));
+    assert_eq!(head.header("Upload-Length"), Some("30"));
+    assert_eq!(head.header("Cache-Control"), Some("no-store"));
+
+    relay.patch_ok(PARTNER, &id, 0, &bytes[..10]).await;
+    relay.patch_ok(PARTNER, &id, 10, &bytes[10..25]).await;
+    assert_eq!(relay.offset(PARTNER, &id).await, 25);
+    assert_eq!(file_len(&relay.partial(&id)), 25);
+    // Incomplete: in nobody's mailbox and downloadable by nobody, not even the uploader.
+    for seed in [IMO_A, IMO_B, PARTNER] {
+        assert!(relay.mailbox(seed).await.is_empty());
+        relay
+            .download(seed, &id, None)
+            .await
+            .assert_refused(StatusCode::NOT_FOUND, "not-found");
+    }
+
+    let before_completion = OffsetDateTime::now_utc().unix_timestamp();
+    relay.patch_ok(PARTNER, &id, 25, &bytes[25..]).await;
+    let after_completion = OffsetDateTime::now_utc().unix_timestamp();
+    assert_eq!(relay.blob_files(), BTreeSet::from([id.clone()]));
+    assert_eq!(std::fs::read(relay.blob(&id)).unwrap(), bytes);
+    assert_eq!(relay.offset(PARTNER, &id).await, 30);
+
+    for seed in [IMO_A, IMO_B] {
+        let items = relay.mailbox(seed).await;
+        assert_eq!(items.len(), 1, "{items:?}");
+        let item = &items[0];
+        assert_eq!(item.as_object().unwrap().len(), 5, "{item}");
+        assert_eq!(item["id"], id.as_str());
+        assert_eq!(item["size"], 30);
+        assert_eq!(item["from"], mid(PARTNER).to_string());
+        let received = rfc3339(&item["received_at"]).unix_timestamp();
+        assert!(
+            (before_completion..=after_completion).contains(&received),
+            "{item}"
+        );
+        assert_eq!(rfc3339(&item["expires_at"]), unix(expires));
+        assert_eq!(
+            rfc3339(&item["expires_at"]) - unix(created),
+            Duration::days(RETENTION_DAYS.into())
+        );
+    }
+    // Neither the uploader nor anyone else not addressed gets it in a mailbox.
+    for seed in [OTHER, PARTNER, COORD] {
+        assert!(relay.mailbox(seed).await.is_empty(), "member {seed}");
+    }
+
+    for seed in [IMO_A, IMO_B, PARTNER] {
+        let reply = relay.download(seed, &id, None).await;
+        reply.assert_status(StatusCode::OK);
+        assert_eq!(reply.body, bytes, "member {seed}");
+        assert_eq!(reply.header("Content-Length"), Some("30"));
+        assert_eq!(reply.header("Accept-Ranges"), Some("bytes"));
+        assert_eq!(reply.header("Content-Range"), None);
+    }
+
+    // A member not addressed learns nothing: the same answer as for an id nobody created.
+    let denied = relay.download(OTHER, &id, None).await;
+    denied.assert_refused(StatusCode::NOT_FOUND, "not-found");
+    let missing = relay.download(OTHER, &random_id(), None).await;
+    assert_eq!(denied.status, missing.status);
+    assert_eq!(denied.body, missing.body);
+    assert_eq!(
+        denied.header("Content-Type"),
+        missing.header("Content-Type")
+    );
+}
+
+#[tokio::test]
+async fn ranged_downloads_serve_exactly_the_asked_bytes() {
+    let relay = relay().await;
+    let bytes = pattern(30);
+    let id = relay.upload(PARTNER, &[IMO_A], &bytes).await;
+
+    let tail = relay.download(IMO_A, &id, Some("bytes=10-")).await;
+    tail.assert_status(StatusCode::PARTIAL_CONTENT);
+    assert_eq!(tail.header("Content-Range"), Some("bytes 10-29/30"));
+    assert_eq!(tail.header("Content-Length"), Some("20"));
+    assert_eq!(tail.body, bytes[10..]);
+
+    let middle = relay.download(IMO_A, &id, Some("bytes=5-9")).await;
+    middle.assert_status(StatusCode::PARTIAL_CONTENT);
+    assert_eq!(middle.header("Content-Range"), Some("bytes 5-9/30"));
+    assert_eq!(middle.body, bytes[5..10]);
+    assert_eq!(middle.body.len(), 5);
+
+    // The last byte alone, and an end past the blob cut back to its end.
+    let last = relay.download(IMO_A, &id, Some("bytes=29-29")).await;
+    last.assert_status(StatusCode::PARTIAL_CONTENT);
+    assert_eq!(last.body, bytes[29..]);
+    let clamped = relay.download(IMO_A, &id, Some("bytes=20-999")).await;
+    clamped.assert_status(StatusCode::PARTIAL_CONTENT);
+    assert_eq!(clamped.header("Content-Range"), Some("bytes 20-29/30"));
+    assert_eq!(clamped.body, bytes[20..]);
+
+    for unsatisfiable in ["bytes=999999-", "bytes=30-", "bytes=9-5", "bytes=abc"] {
+        relay
+            .download(IMO_A, &id, Some(unsatisfiable))
+            .await
+            .assert_refused(StatusCode::RANGE_NOT_SATISFIABLE, "bad-range");
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_offset_or_checksum_changes_nothing() {
+    let relay = relay().await;
+    let bytes = pattern(20);
+    let id = relay.create_ok(PARTNER, 20, &[IMO_A]).await;
+    relay.patch_ok(PARTNER, &id, 0, &bytes[..8]).await;
+
+    // Behind, ahead, and from the start again: all refused, nothing written.
+    for wrong in [0, 7, 9, 20] {
+        relay
+            .patch(PARTNER, &id, wrong, &bytes[wrong as usize..])
+            .await
+            .assert_refused(StatusCode::CONFLICT, "offset-mismatch");
+        assert_eq!(relay.offset(PARTNER, &id).await, 8);
+        assert_eq!(file_len(&relay.partial(&id)), 8);
+    }
+
+    // A digest of other bytes: 460, and the partial file is cut back to where it was.
+    let chunk = &bytes[8..14];
+    let wrong_digest = relay
+        .send(
+            relay
+                .patch_request(PARTNER, &id, 8)
+                .header(
+                    "Upload-Checksum",
+                    format!("sha256 {}", sha256_b64(b"other")),
+                )
+                .body(Body::from(chunk.to_vec()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(wrong_digest.status.as_u16(), 460);
+    assert_eq!(wrong_digest.error_code(), "checksum-mismatch");
+    assert_eq!(relay.offset(PARTNER, &id).await, 8);
+    assert_eq!(file_len(&relay.partial(&id)), 8);
+
+    // Another algorithm is refused outright.
+    relay
+        .send(
+            relay
+                .patch_request(PARTNER, &id, 8)
+                .header(
+                    "Upload-Checksum",
+                    format!("md5 {}", BASE64.encode(&[0; 16])),
+                )
+                .body(Body::from(chunk.to_vec()))
+                .unwrap(),
+        )
+        .await
+        .assert_refused(StatusCode::BAD_REQUEST, "checksum-algorithm");
+    assert_eq!(relay.offset(PARTNER, &id).await, 8);
+
+    // The right digest is accepted.
+    let right = relay
+        .send(
+            relay
+                .patch_request(PARTNER, &id, 8)
+                .header("Upload-Checksum", format!("sha256 {}", sha256_b64(chunk)))
+                .body(Body::from(chunk.to_vec()))
+                .unwrap(),
+        )
+        .await;
+    right.assert_status(StatusCode::NO_CONTENT);
+    assert_eq!(right.header("Upload-Offset"), Some("14"));
+    assert_eq!(relay.offset(PARTNER, &id).await, 14);
+
+    relay.patch_ok(PARTNER, &id, 14, &bytes[14..]).await;
+    assert_eq!(std::fs::read(relay.blob(&id)).unwrap(), bytes);
+    // Complete: no offset is right any more.
+    relay
+        .patch(PARTNER, &id, 20, b"")
+        .await
+        .assert_refused(StatusCode::CONFLICT, "offset-mismatch");
+}
+
+#[tokio::test]
+async fn malformed_requests_are_refused_without_a_trace() {
+    let relay = relay().await;
+    let id = relay.create_ok(PARTNER, 10, &[IMO_A]).await;
+
+    // A body past Upload-Length, from the start and from part-way.
+    relay
+        .patch(PARTNER, &id, 0, &pattern(11))
+        .await
+        .assert_refused(StatusCode::PAYLOAD_TOO_LARGE, "past-length");
+    assert_eq!(relay.offset(PARTNER, &id).await, 0);
+    assert_eq!(file_len(&relay.partial(&id)), 0);
+    relay.patch_ok(PARTNER, &id, 0, &pattern(4)).await;
+    relay
+        .patch(PARTNER, &id, 4, &pattern(7))
+        .await
+        .assert_refused(StatusCode::PAYLOAD_TOO_LARGE, "past-length");
+    assert_eq!(relay.offset(PARTNER, &id).await, 4);
+    assert_eq!(file_len(&relay.partial(&id)), 4);
+
+    // PATCH without Tus-Resumable, or with another version.
+    for version in [None, Some("0.2.2")] {
+        let mut request = relay
+            .request(Method::PATCH, &format!("/v1/uploads/{id}"), Some(PARTNER))
+            .header(header::CONTENT_TYPE, "application/offset+octet-stream")
+            .header("Upload-Offset", "4");
+        if let Some(version) = version {
+            request = request.header("Tus-Resumable", version);
+        }
+        relay
+            .send(request.body(Body::from(pattern(2))).unwrap())
+            .await
+            .assert_refused(StatusCode::PRECONDITION_FAILED, "tus-version");
+    }
+    // PATCH with another Content-Type, or none.
+    for content_type in [Some("application/octet-stream"), None] {
+        let mut request = relay
+            .request(Method::PATCH, &format!("/v1/uploads/{id}"), Some(PARTNER))
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Offset", "4");
+        if let Some(content_type) = content_type {
+            request = request.header(header::CONTENT_TYPE, content_type);
+        }
+        relay
+            .send(request.body(Body::from(pattern(2))).unwrap())
+            .await
+            .assert_refused(StatusCode::UNSUPPORTED_MEDIA_TYPE, "content-type");
+    }
+    assert_eq!(relay.offset(PARTNER, &id).await, 4);
+    assert_eq!(file_len(&relay.partial(&id)), 4);
+
+    // Creation refusals: each leaves no row and no file.
+    let to = BASE64.encode(mid(IMO_A).to_string().as_bytes());
+    let create = |headers: Vec<(&'static str, String)>| {
+        let mut request = relay.request(Method::POST, "/v1/uploads", Some(PARTNER));
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    let tus = || ("Tus-Resumable", "1.0.0".to_owned());
+    let length = |n: u64| ("Upload-Length", n.to_string());
+    let metadata = |value: String| ("Upload-Metadata", value);
+    let cases = [
+        (
+            vec![length(10), metadata(format!("to {to}"))],
+            StatusCode::PRECONDITION_FAILED,
+            "tus-version",
+        ),
+        (
+            vec![tus(), length(MAX_UPLOAD + 1), metadata(format!("to {to}"))],
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+        ),
+        (
+            vec![tus(), metadata(format!("to {to}"))],
+            StatusCode::BAD_REQUEST,
+            "bad-length",
+        ),
+        (
+            vec![tus(), length(10)],
+            StatusCode::BAD_REQUEST,
+            "bad-metadata",
+        ),
+        (
+            vec![
+                tus(),
+                length(10),
+                metadata(format!(
+                    "to {to},filename {}",
+                    BASE64.encode(b"report.xlsx")
+                )),
+            ],
+            StatusCode::BAD_REQUEST,
+            "bad-metadata",
+        ),
+        (
+            vec![
+                tus(),
+                length(10),
+                metadata(format!("filename {}", BASE64.encode(b"report.xlsx"))),
+            ],
+            StatusCode::BAD_REQUEST,
+            "bad-metadata",
+        ),
+        (
+            vec![tus(), length(10), metadata("to not-base64!".into())],
+            StatusCode::BAD_REQUEST,
+            "bad-metadata",
+        ),
+        (
+            vec![
+                tus(),
+                length(10),
+                metadata(format!("to {}", BASE64.encode(b"alice,bob"))),
+            ],
+            StatusCode::BAD_REQUEST,
+            "bad-metadata",
+        ),
+    ];
+    let files = relay.blob_files();
+    for (headers, status, code) in cases {
+        let shown = format!("{headers:?}");
+        let reply = relay.send(create(headers)).await;
+        assert_eq!(reply.status, status, "{shown}");
+        assert_eq!(reply.error_code(), code, "{shown}");
+    }
+    // A recipient who is removed, or in no roster at all, alone or beside a good one.
+    for to in [&[GONE][..], &[STRANGER], &[IMO_A, GONE], &[STRANGER, IMO_B]] {
+        relay
+            .create(PARTNER, 10, to)
+            .await
+            .assert_refused(StatusCode::BAD_REQUEST, "bad-recipient");
+    }
+    assert_eq!(relay.blob_files(), files);
+    let uploads: i64 = relay
+        .db()
+        .query_row("SELECT COUNT(*) FROM uploads", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(uploads, 1);
+
+    // The boundary: exactly the largest size is accepted.
+    relay.create_ok(PARTNER, MAX_UPLOAD, &[IMO_A]).await;
+}
+
+#[tokio::test]
+async fn someone_elses_upload_is_not_found_and_no_token_is_unauthorized() {
+    let relay = relay().await;
+    let id = relay.create_ok(PARTNER, 10, &[IMO_A]).await;
+    relay.patch_ok(PARTNER, &id, 0, &pattern(4)).await;
+    let nobody = random_id();
+
+    // HEAD answers have no body: the status is all there is, and it is the same.
+    for seed in [IMO_A, OTHER, COORD] {
+        relay
+            .head(seed, &id)
+            .await
+            .assert_status(StatusCode::NOT_FOUND);
+    }
+    relay
+        .head(OTHER, &nobody)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+
+    // PATCH and DELETE: the same refusal, byte for byte, as for an id nobody created.
+    for seed in [IMO_A, OTHER] {
+        let foreign = relay.patch(seed, &id, 4, &pattern(2)).await;
+        let missing = relay.patch(seed, &nobody, 4, &pattern(2)).await;
+        foreign.assert_status(StatusCode::NOT_FOUND);
+        assert_eq!(foreign.error_code(), missing.error_code());
+        assert_eq!(foreign.body, missing.body);
+        assert_eq!(foreign.status, missing.status);
+
+        for uri in [format!("/v1/uploads/{id}"), format!("/v1/blobs/{id}")] {
+            let foreign = relay.delete(seed, &uri).await;
+            let missing = relay.delete(seed, &uri.replace(&id, &nobody)).await;
+            foreign.assert_status(StatusCode::NOT_FOUND);
+            assert_eq!(foreign.body, missing.body, "{uri}");
+        }
+    }
+    // Nothing they did touched it.
+    assert_eq!(relay.offset(PARTNER, &id).await, 4);
+    assert_eq!(file_len(&relay.partial(&id)), 4);
+    assert_eq!(relay.rows("uploads", "id", &id), 1);
+
+    // Without a token (or with a made-up one) every upload and mailbox route refuses alike.
+    let blob = relay.upload(PARTNER, &[IMO_A], &pattern(3)).await;
+    let routes = [
+        (Method::POST, "/v1/uploads".to_owned()),
+        (Method::HEAD, format!("/v1/uploads/{id}")),
+        (Method::PATCH, format!("/v1/uploads/{id}")),
+        (Method::DELETE, format!("/v1/uploads/{id}")),
+        (Method::GET, "/v1/mailbox".to_owned()),
+        (Method::GET, format!("/v1/blobs/{blob}")),
+        (Method::DELETE, format!("/v1/blobs/{blob}")),
+        (Method::POST, format!("/v1/mailbox/{blob}/ack")),
+    ];
+    for (method, uri) in routes {
+        for authorization in [
+            None,
+            Some("Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+        ] {
+            let mut request = Request::builder()
+                .method(method.clone())
+                .uri(&uri)
+                .header("Tus-Resumable", "1.0.0")
+                .header(header::CONTENT_TYPE, "application/offset+octet-stream")
+                .header("Upload-Offset", "4")
+                .header("Upload-Length", "10")
+                .header(
+                    "Upload-Metadata",
+                    format!("to {}", BASE64.encode(mid(IMO_A).to_string().as_bytes())),
+                );
+            if let Some(value) = authorization {
+                request = request.header(header::AUTHORIZATION, value);
+            }
+            let reply = relay
+                .send(request.body(Body::from(pattern(2))).unwrap())
+                .await;
+            if method == Method::HEAD {
+                reply.assert_status(StatusCode::UNAUTHORIZED);
+            } else {
+                reply.assert_refused(StatusCode::UNAUTHORIZED, "unauthorized");
+            }
+        }
+    }
+    assert_eq!(relay.offset(PARTNER, &id).await, 4);
+    assert_eq!(relay.mailbox_ids(IMO_A).await, [blob.as_str()]);
+    assert!(relay.blob(&blob).exists());
+}
+
+#[tokio::test]
+async fn the_uploader_terminates_uploads_and_deletes_blobs() {
+    let relay = relay().await;
+
+    // An unfinished upload.
+    let id = relay.create_ok(PARTNER, 10, &[IMO_A]).await;
+    relay.patch_ok(PARTNER, &id, 0, &pattern(4)).await;
+    assert!(relay.partial(&id).exists());
+    let reply = relay.delete(PARTNER, &format!("/v1/uploads/{id}")).await;
+    reply.assert_status(StatusCode::NO_CONTENT);
+    assert_eq!(reply.header("Tus-Resumable"), Some("1.0.0"));
+    assert!(!relay.partial(&id).exists());
+    assert!(relay.blob_files().is_empty());
+    assert_eq!(relay.rows("uploads", "id", &id), 0);
+    relay
+        .head(PARTNER, &id)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    relay
+        .patch(PARTNER, &id, 4, &pattern(2))
+        .await
+        .assert_refused(StatusCode::NOT_FOUND, "no-such-upload");
+    relay
+        .delete(PARTNER, &format!("/v1/uploads/{id}"))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+
+    // A complete blob with two recipients: a recipient cannot delete it.
+    let bytes = pattern(12);
+    let blob = relay.upload(PARTNER, &[IMO_A, IMO_B], &bytes).await;
+    relay
+        .delete(IMO_A, &format!("/v1/blobs/{blob}"))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    assert!(relay.blob(&blob).exists());
+    assert_eq!(relay.mailbox_ids(IMO_A).await, [blob.as_str()]);
+    assert_eq!(relay.mailbox_ids(IMO_B).await, [blob.as_str()]);
+
+    // The uploader can: the file goes, and so does every mailbox entry.
+    relay
+        .delete(PARTNER, &format!("/v1/blobs/{blob}"))
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    assert!(!relay.blob(&blob).exists());
+    assert!(relay.blob_files().is_empty());
+    for seed in [IMO_A, IMO_B] {
+        assert!(relay.mailbox(seed).await.is_empty());
+        relay
+            .download(seed, &blob, None)
+            .await
+            .assert_refused(StatusCode::NOT_FOUND, "not-found");
+        relay
+            .ack(seed, &blob)
+            .await
+            .assert_refused(StatusCode::NOT_FOUND, "not-found");
+    }
+    relay
+        .download(PARTNER, &blob, None)
+        .await
+        .assert_refused(StatusCode::NOT_FOUND, "not-found");
+    assert_eq!(relay.rows("uploads", "id", &blob), 0);
+    assert_eq!(relay.rows("mailbox", "blob_id", &blob), 0);
+}
+
+#[tokio::test]
+async fn a_blob_goes_when_its_last_recipient_acknowledges_it() {
+    let relay = relay().await;
+    let bytes = pattern(16);
+    let id = relay.upload(PARTNER, &[IMO_A, IMO_B], &bytes).await;
+    // Another blob to IMO A, which no acknowledgement here may touch.
+    let kept = relay.upload(OTHER, &[IMO_A], &pattern(5)).await;
+
+    // Only an addressee can acknowledge: not the uploader, not a bystander.
+    for seed in [PARTNER, OTHER, COORD] {
+        relay
+            .ack(seed, &id)
+            .await
+            .assert_refused(StatusCode::NOT_FOUND, "not-found");
+    }
+    relay
+        .ack(IMO_A, "not-an-id")
+        .await
+        .assert_refused(StatusCode::NOT_FOUND, "not-found");
+    assert_eq!(relay.rows("mailbox", "blob_id", &id), 2);
+
+    relay
+        .ack(IMO_A, &id)
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    assert_eq!(relay.mailbox_ids(IMO_A).await, [kept.as_str()]);
+    relay
+        .download(IMO_A, &id, None)
+        .await
+        .assert_refused(StatusCode::NOT_FOUND, "not-found");
+    relay
+        .ack(IMO_A, &id)
+        .await
+        .assert_refused(StatusCode::NOT_FOUND, "not-found");
+    // The other recipient still has it, whole.
+    assert_eq!(relay.mailbox_ids(IMO_B).await, [id.as_str()]);
+    assert_eq!(relay.download(IMO_B, &id, None).await.body, bytes);
+    assert!(relay.blob(&id).exists());
+    assert_eq!(relay.rows("uploads", "id", &id), 1);
+
+    relay
+        .ack(IMO_B, &id)
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    assert!(relay.mailbox(IMO_B).await.is_empty());
+    assert!(!relay.blob(&id).exists());
+    assert_eq!(relay.rows("uploads", "id", &id), 0);
+    assert_eq!(relay.rows("mailbox", "blob_id", &id), 0);
+    relay
+        .ack(IMO_B, &id)
+        .await
+        .assert_refused(StatusCode::NOT_FOUND, "not-found");
+    relay
+        .download(PARTNER, &id, None)
+        .await
+        .assert_refused(StatusCode::NOT_FOUND, "not-found");
+
+    // The other blob is untouched.
+    assert_eq!(relay.blob_files(), BTreeSet::from([kept.clone()]));
+    assert_eq!(relay.mailbox_ids(IMO_A).await, [kept.as_str()]);
+}
+
+#[tokio::test]
+async fn a_zero_length_upload_completes_at_creation() {
+    let relay = relay().await;
+    let id = relay.create_ok(PARTNER, 0, &[IMO_A, IMO_B]).await;
+    assert_eq!(relay.blob_files(), BTreeSet::from([id.clone()]));
+    assert_eq!(file_len(&relay.blob(&id)), 0);
+    let head = relay.head(PARTNER, &id).await;
+    head.assert_status(StatusCode::OK);
+    assert_eq!(head.header("Upload-Offset"), Some("0"));
+    assert_eq!(head.header("Upload-Length"), Some("0"));
+
+    for seed in [IMO_A, IMO_B] {
+        let items = relay.mailbox(seed).await;
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0]["id"], id.as_str());
+        assert_eq!(items[0]["size"], 0);
+        assert_eq!(items[0]["from"], mid(PARTNER).to_string());
+        let reply = relay.download(seed, &id, None).await;
+        reply.assert_status(StatusCode::OK);
+        assert!(reply.body.is_empty());
+        assert_eq!(reply.header("Content-Length"), Some("0"));
+        // No byte of an empty blob can be asked for.
+        relay
+            .download(seed, &id, Some("bytes=0-"))
+            .await
+            .assert_refused(StatusCode::RANGE_NOT_SATISFIABLE, "bad-range");
+    }
+    assert!(relay.mailbox(OTHER).await.is_empty());
+    // Already complete: a PATCH at offset 0 is refused.
+    relay
+        .patch(PARTNER, &id, 0, b"")
+        .await
+        .assert_refused(StatusCode::CONFLICT, "offset-mismatch");
+}
+
+#[tokio::test]
+async fn bytes_written_past_the_recorded_offset_are_dropped() {
+    let relay = relay().await;
+    let intended = b"hello, world".to_vec();
+    let id = relay.create_ok(PARTNER, 12, &[IMO_A]).await;
+    relay.patch_ok(PARTNER, &id, 0, &intended[..5]).await;
+
+    // A PATCH that crashed after writing but before recording its offset.
+    let mut partial = std::fs::OpenOptions::new()
+        .append(true)
+        .open(relay.partial(&id))
+        .unwrap();
+    std::io::Write::write_all(&mut partial, b"STALE BYTES NEVER ACKNOWLEDGED").unwrap();
+    drop(partial);
+    assert_eq!(file_len(&relay.partial(&id)), 35);
+    // The database, not the file, says how far the upload got.
+    assert_eq!(relay.offset(PARTNER, &id).await, 5);
+
+    // Resuming from the recorded offset in two steps: the stale tail is cut at the first.
+    relay.patch_ok(PARTNER, &id, 5, &intended[5..8]).await;
+    assert_eq!(
+        std::fs::read(relay.partial(&id)).unwrap(),
+        intended[..8].to_vec()
+    );
+    relay.patch_ok(PARTNER, &id, 8, &intended[8..]).await;
+    assert_eq!(std::fs::read(relay.blob(&id)).unwrap(), intended);
+    assert_eq!(relay.download(IMO_A, &id, None).await.body, intended);
+    assert_eq!(relay.blob_files(), BTreeSet::from([id]));
+}
+
+#[tokio::test]
+async fn a_second_patch_waits_for_the_first() {
+    let relay = relay().await;
+    let id = relay.create_ok(PARTNER, 10, &[IMO_A]).await;
+
+    // A PATCH whose body is still arriving.
+    let (mut writer, reader) = tokio::io::duplex(64);
+    let request = relay
+        .patch_request(PARTNER, &id, 0)
+        .body(Body::from_stream(tokio_util::io::ReaderStream::new(reader)))
+        .unwrap();
+    let app = relay.app.clone();
+    let first = tokio::spawn(async move { app.oneshot(request).await.expect("infallible") });
+    writer.write_all(b"abc").await.unwrap();
+    let partial = relay.partial(&id);
+    let deadline = std::time::Instant::now() + StdDuration::from_secs(10);
+    while file_len(&partial) < 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first PATCH never wrote"
+        );
+        tokio::time::sleep(StdDuration::from_millis(5)).await;
+    }
+
+    relay
+        .patch(PARTNER, &id, 0, b"xyz")
+        .await
+        .assert_refused(StatusCode::LOCKED, "upload-busy");
+    relay
+        .patch(PARTNER, &id, 3, b"xyz")
+        .await
+        .assert_refused(StatusCode::LOCKED, "upload-busy");
+
+    writer.write_all(b"de").await.unwrap();
+    drop(writer);
+    let response = first.await.unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(response.headers()["Upload-Offset"], "5");
+
+    // Released: the upload continues and completes.
+    relay.patch_ok(PARTNER, &id, 5, b"fghij").await;
+    assert_eq!(std::fs::read(relay.blob(&id)).unwrap(), b"abcdefghij");
+    assert_eq!(relay.mailbox_ids(IMO_A).await, [id.as_str()]);
+}
