@@ -2,12 +2,13 @@
 //! socket, checked against what the relay leaves on disk (`blobs/`) and in its database.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::PathBuf;
-use std::time::Duration as StdDuration;
+use std::path::{Path, PathBuf};
+use std::time::{Duration as StdDuration, Instant};
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header, request};
+use axum::response::Response;
 use data_encoding::BASE64;
 use ed25519_dalek::SigningKey;
 use http_body_util::BodyExt;
@@ -23,7 +24,9 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 use time::{Duration, OffsetDateTime};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncWriteExt, DuplexStream};
+use tokio::task::JoinHandle;
+use tokio_util::io::ReaderStream;
 use tower::ServiceExt;
 
 // ---------------------------------------------------------------------------------------------
@@ -142,6 +145,17 @@ struct Reply {
 }
 
 impl Reply {
+    async fn of(response: Response) -> Self {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        Self {
+            status,
+            headers,
+            body: body.to_vec(),
+        }
+    }
+
     fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).map(|v| v.to_str().expect("ASCII"))
     }
@@ -216,15 +230,7 @@ async fn relay() -> Relay {
 
 impl Relay {
     async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self.app.clone().oneshot(request).await.expect("infallible");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.into_body().collect().await.unwrap().to_bytes();
-        Reply {
-            status,
-            headers,
-            body: body.to_vec(),
-        }
+        Reply::of(self.app.clone().oneshot(request).await.expect("infallible")).await
     }
 
     async fn login(&self, seed: u8) -> String {
@@ -324,6 +330,20 @@ impl Relay {
         assert_eq!(reply.header("Tus-Resumable"), Some("1.0.0"));
         let expected = (offset + chunk.len() as u64).to_string();
         assert_eq!(reply.header("Upload-Offset"), Some(expected.as_str()));
+    }
+
+    /// A PATCH whose body is still arriving, as over a slow connection.
+    fn start_patch(&self, who: u8, id: &str, offset: u64) -> Streaming {
+        let (writer, reader) = tokio::io::duplex(64);
+        let request = self
+            .patch_request(who, id, offset)
+            .body(Body::from_stream(ReaderStream::new(reader)))
+            .unwrap();
+        let app = self.app.clone();
+        Streaming {
+            writer,
+            response: tokio::spawn(async move { app.oneshot(request).await.expect("infallible") }),
+        }
     }
 
     async fn head(&self, who: u8, id: &str) -> Reply {
@@ -434,7 +454,35 @@ impl Relay {
     }
 }
 
-fn file_len(path: &PathBuf) -> u64 {
+/// A PATCH in progress: its body so far, and its answer to come.
+#[derive(Debug)]
+struct Streaming {
+    writer: DuplexStream,
+    response: JoinHandle<Response>,
+}
+
+impl Streaming {
+    /// Sends `bytes` and waits until the relay has written them to `partial`, which must then
+    /// hold `total` bytes: each piece reaches the handler as a frame of its own.
+    async fn send(&mut self, bytes: &[u8], partial: &Path, total: u64) {
+        self.writer.write_all(bytes).await.unwrap();
+        let deadline = Instant::now() + StdDuration::from_secs(10);
+        while file_len(partial) < total {
+            assert!(Instant::now() < deadline, "the PATCH never wrote its body");
+            tokio::time::sleep(StdDuration::from_millis(5)).await;
+        }
+    }
+
+    /// Sends `bytes`, ends the body and returns the answer.
+    async fn finish(mut self, bytes: &[u8]) -> Reply {
+        // The relay may have answered already (and dropped the body's reading end).
+        let _ = self.writer.write_all(bytes).await;
+        drop(self.writer);
+        Reply::of(self.response.await.unwrap()).await
+    }
+}
+
+fn file_len(path: &Path) -> u64 {
     std::fs::metadata(path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .len()
@@ -717,6 +765,15 @@ async fn malformed_requests_are_refused_without_a_trace() {
     relay.patch_ok(PARTNER, &id, 0, &pattern(4)).await;
     relay
         .patch(PARTNER, &id, 4, &pattern(7))
+        .await
+        .assert_refused(StatusCode::PAYLOAD_TOO_LARGE, "past-length");
+    assert_eq!(relay.offset(PARTNER, &id).await, 4);
+    assert_eq!(file_len(&relay.partial(&id)), 4);
+    // Past the length in a later piece of the body: what the earlier pieces wrote goes too.
+    let mut streaming = relay.start_patch(PARTNER, &id, 4);
+    streaming.send(&pattern(3), &relay.partial(&id), 7).await;
+    streaming
+        .finish(&pattern(5))
         .await
         .assert_refused(StatusCode::PAYLOAD_TOO_LARGE, "past-length");
     assert_eq!(relay.offset(PARTNER, &id).await, 4);
@@ -1130,23 +1187,8 @@ async fn a_second_patch_waits_for_the_first() {
     let id = relay.create_ok(PARTNER, 10, &[IMO_A]).await;
 
     // A PATCH whose body is still arriving.
-    let (mut writer, reader) = tokio::io::duplex(64);
-    let request = relay
-        .patch_request(PARTNER, &id, 0)
-        .body(Body::from_stream(tokio_util::io::ReaderStream::new(reader)))
-        .unwrap();
-    let app = relay.app.clone();
-    let first = tokio::spawn(async move { app.oneshot(request).await.expect("infallible") });
-    writer.write_all(b"abc").await.unwrap();
-    let partial = relay.partial(&id);
-    let deadline = std::time::Instant::now() + StdDuration::from_secs(10);
-    while file_len(&partial) < 3 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the first PATCH never wrote"
-        );
-        tokio::time::sleep(StdDuration::from_millis(5)).await;
-    }
+    let mut first = relay.start_patch(PARTNER, &id, 0);
+    first.send(b"abc", &relay.partial(&id), 3).await;
 
     relay
         .patch(PARTNER, &id, 0, b"xyz")
@@ -1157,14 +1199,25 @@ async fn a_second_patch_waits_for_the_first() {
         .await
         .assert_refused(StatusCode::LOCKED, "upload-busy");
 
-    writer.write_all(b"de").await.unwrap();
-    drop(writer);
-    let response = first.await.unwrap();
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    assert_eq!(response.headers()["Upload-Offset"], "5");
+    let reply = first.finish(b"de").await;
+    reply.assert_status(StatusCode::NO_CONTENT);
+    assert_eq!(reply.header("Upload-Offset"), Some("5"));
+    assert_eq!(relay.offset(PARTNER, &id).await, 5);
 
     // Released: the upload continues and completes.
     relay.patch_ok(PARTNER, &id, 5, b"fghij").await;
     assert_eq!(std::fs::read(relay.blob(&id)).unwrap(), b"abcdefghij");
     assert_eq!(relay.mailbox_ids(IMO_A).await, [id.as_str()]);
+}
+
+#[tokio::test]
+async fn a_chunk_larger_than_any_json_body_streams_through() {
+    // The router's body limit (sized for roster envelopes) must not apply to PATCH bodies.
+    let relay = relay().await;
+    let bytes = pattern(sealpost_relay::roster::MAX_BODY + (1 << 20));
+    let id = relay.upload(PARTNER, &[IMO_A], &bytes).await;
+    assert_eq!(file_len(&relay.blob(&id)), bytes.len() as u64);
+    let reply = relay.download(IMO_A, &id, None).await;
+    reply.assert_status(StatusCode::OK);
+    assert!(reply.body == bytes, "the blob came back different");
 }
