@@ -86,7 +86,19 @@ async fn serve(
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     tracing::info!(%listen, "relay listening");
-    axum::serve(listener, app(AppState::new(store, coordinator_key)))
+    let state = AppState::new(store, coordinator_key);
+    // Expired blobs are swept at start and every ten minutes.
+    let sweeper = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = sealpost_relay::tus::sweep_expired(&sweeper).await {
+                tracing::error!(status = %e.status(), "sweeping expired blobs failed");
+            }
+        }
+    });
+    axum::serve(listener, app(state))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

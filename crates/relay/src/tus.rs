@@ -225,14 +225,14 @@ async fn own_upload(state: &AppState, member: Member, id: &str) -> Result<Upload
     if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(not_found());
     }
-    let (id, uploader) = (id.to_owned(), member.member_id.to_string());
+    let (row_id, uploader) = (id.to_owned(), member.member_id.to_string());
     let row = state
         .store
         .call(move |conn| {
             conn.query_row(
                 "SELECT length, offset, expires_at, completed_at IS NOT NULL FROM uploads \
                  WHERE id = ?1 AND uploader = ?2",
-                params![id, uploader],
+                params![row_id, uploader],
                 |row| {
                     Ok(Upload {
                         length: row.get::<_, i64>(0)? as u64,
@@ -252,6 +252,15 @@ async fn own_upload(state: &AppState, member: Member, id: &str) -> Result<Upload
             "expired",
             "this upload has expired",
         ));
+    }
+    // Every byte arrived but the relay stopped before completing it: complete it now, so a
+    // client that resumes (HEAD) finds it done and recipients get it.
+    if !upload.completed && upload.offset == upload.length {
+        complete(state, id).await?;
+        return Ok(Upload {
+            completed: true,
+            ..upload
+        });
     }
     Ok(upload)
 }
@@ -316,7 +325,10 @@ pub async fn patch(
             Some(digest)
         }
     };
+    // Whose upload it is comes first: someone else's is "not found", never "busy".
+    own_upload(&state, member, &id).await?;
     let _busy = Busy::claim(&state, &id)?;
+    // Read again under the claim: another PATCH may have moved the offset meanwhile.
     let upload = own_upload(&state, member, &id).await?;
     if upload.completed || claimed != upload.offset {
         return Err(AppError::new(
@@ -443,9 +455,13 @@ impl Drop for Busy {
 /// upload complete and puts the blob in every recipient's mailbox.
 async fn complete(state: &AppState, id: &str) -> Result<(), AppError> {
     let (from, to) = (partial_path(state, id), blob_path(state, id));
-    tokio::fs::rename(&from, &to)
-        .await
-        .map_err(AppError::internal)?;
+    // Idempotent: after a crash between the rename and the transaction, the file already has
+    // its final name.
+    match tokio::fs::rename(&from, &to).await {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && to.exists() => {}
+        Err(e) => return Err(AppError::internal(e)),
+    }
     let dir = state.store.blob_dir().to_owned();
     tokio::task::spawn_blocking(move || std::fs::File::open(dir)?.sync_all())
         .await
@@ -495,6 +511,37 @@ pub async fn terminate(
         .await?;
     remove_blob_files(&state, &id).await?;
     Ok(tus_headers(StatusCode::NO_CONTENT))
+}
+
+/// Deletes every upload and blob past its expiry (rows, mailbox entries and files); returns how
+/// many went. The relay runs it at start and then periodically.
+pub async fn sweep_expired(state: &AppState) -> Result<usize, AppError> {
+    let now_s = OffsetDateTime::now_utc().unix_timestamp();
+    let ids: Vec<String> = state
+        .store
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            let ids = {
+                let mut statement = tx.prepare("SELECT id FROM uploads WHERE expires_at <= ?1")?;
+                statement
+                    .query_map(params![now_s], |row| row.get(0))?
+                    .collect::<rusqlite::Result<Vec<String>>>()?
+            };
+            // Mailbox rows go with them (ON DELETE CASCADE).
+            tx.execute("DELETE FROM uploads WHERE expires_at <= ?1", params![now_s])?;
+            tx.commit()?;
+            Ok(ids)
+        })
+        .await?;
+    // Rows first, files second: a crash in between leaves orphan files, never rows that point
+    // at missing files.
+    for id in &ids {
+        remove_blob_files(state, id).await?;
+    }
+    if !ids.is_empty() {
+        tracing::info!(count = ids.len(), "expired blobs swept");
+    }
+    Ok(ids.len())
 }
 
 /// Deletes a blob's files (partial or complete), whichever exist.

@@ -1221,3 +1221,88 @@ async fn a_chunk_larger_than_any_json_body_streams_through() {
     reply.assert_status(StatusCode::OK);
     assert!(reply.body == bytes, "the blob came back different");
 }
+
+/// Sets what the database records for an upload, as a relay that stopped at that point left it.
+fn record(relay: &Relay, id: &str, column: &str, value: i64) {
+    relay
+        .db()
+        .execute(
+            &format!("UPDATE uploads SET {column} = ?1 WHERE id = ?2"),
+            params![value, id],
+        )
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_upload_whose_relay_stopped_before_completing_is_completed_on_resume() {
+    let relay = relay().await;
+    let bytes = b"hello, world".to_vec();
+
+    // Stopped after recording the last offset, before completing: the file is still partial.
+    let id = relay.create_ok(PARTNER, 12, &[IMO_A]).await;
+    relay.patch_ok(PARTNER, &id, 0, &bytes[..5]).await;
+    let mut partial = std::fs::OpenOptions::new()
+        .append(true)
+        .open(relay.partial(&id))
+        .unwrap();
+    std::io::Write::write_all(&mut partial, &bytes[5..]).unwrap();
+    drop(partial);
+    record(&relay, &id, "offset", 12);
+    assert!(relay.mailbox_ids(IMO_A).await.is_empty());
+    // The client's HEAD finds it complete, and the recipient has it.
+    assert_eq!(relay.offset(PARTNER, &id).await, 12);
+    assert_eq!(relay.mailbox_ids(IMO_A).await, [id.as_str()]);
+    assert_eq!(relay.download(IMO_A, &id, None).await.body, bytes);
+
+    // Stopped after the rename, before the transaction: the file has its final name already.
+    let id = relay.create_ok(PARTNER, 12, &[IMO_B]).await;
+    std::fs::write(relay.partial(&id), &bytes).unwrap();
+    record(&relay, &id, "offset", 12);
+    std::fs::rename(relay.partial(&id), relay.blob(&id)).unwrap();
+    assert_eq!(relay.offset(PARTNER, &id).await, 12);
+    assert_eq!(relay.mailbox_ids(IMO_B).await, [id.as_str()]);
+    assert_eq!(relay.download(IMO_B, &id, None).await.body, bytes);
+}
+
+#[tokio::test]
+async fn expired_blobs_are_swept_with_their_rows_and_files() {
+    let relay = relay().await;
+    let kept = relay.upload(PARTNER, &[IMO_A], b"still valid").await;
+    let expired = relay
+        .upload(PARTNER, &[IMO_A, IMO_B], b"past its time")
+        .await;
+    let unfinished = relay.create_ok(PARTNER, 100, &[IMO_A]).await;
+    let past = OffsetDateTime::now_utc().unix_timestamp() - 1;
+    record(&relay, &expired, "expires_at", past);
+    record(&relay, &unfinished, "expires_at", past);
+
+    // The sweep the relay runs periodically, over the same data directory.
+    let store = Store::open(&relay.dir.path().join("relay.sqlite")).unwrap();
+    let swept = sealpost_relay::tus::sweep_expired(&AppState::new(store, None))
+        .await
+        .unwrap();
+    assert_eq!(swept, 2);
+    for id in [&expired, &unfinished] {
+        assert_eq!(relay.rows("uploads", "id", id), 0);
+        assert_eq!(relay.rows("mailbox", "blob_id", id), 0);
+    }
+    assert_eq!(relay.blob_files(), BTreeSet::from([kept.clone()]));
+    assert_eq!(relay.mailbox_ids(IMO_A).await, [kept.as_str()]);
+}
+
+#[tokio::test]
+async fn a_busy_upload_is_still_not_found_for_someone_else() {
+    let relay = relay().await;
+    let id = relay.create_ok(PARTNER, 10, &[IMO_A]).await;
+    let mut first = relay.start_patch(PARTNER, &id, 0);
+    first.send(b"abc", &relay.partial(&id), 3).await;
+    // While the uploader writes, another member learns nothing more than "not found".
+    relay
+        .patch(OTHER, &id, 0, b"xyz")
+        .await
+        .assert_refused(StatusCode::NOT_FOUND, "no-such-upload");
+    first
+        .finish(b"de")
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+}
