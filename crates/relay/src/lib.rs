@@ -42,7 +42,12 @@ pub struct AppState {
     pub(crate) roster_lock: Arc<Mutex<()>>,
     /// Uploads with a PATCH in progress: a second concurrent PATCH is refused.
     pub(crate) busy_uploads: Arc<std::sync::Mutex<HashSet<String>>>,
+    /// Bytes one member may keep on the relay (uploads not yet expired or deleted).
+    pub quota_bytes: u64,
 }
+
+/// Bytes each member may keep on the relay unless the operator says otherwise.
+pub const DEFAULT_QUOTA_BYTES: u64 = 20 << 30;
 
 impl AppState {
     /// State over `store`; `coordinator_key` admits the first roster.
@@ -52,6 +57,7 @@ impl AppState {
             coordinator_key,
             roster_lock: Arc::new(Mutex::new(())),
             busy_uploads: Arc::default(),
+            quota_bytes: DEFAULT_QUOTA_BYTES,
         }
     }
 }

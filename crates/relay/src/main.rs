@@ -34,6 +34,9 @@ enum Command {
         /// Serve plain HTTP on a non-loopback address (behind a TLS-terminating proxy only)
         #[arg(long)]
         allow_http: bool,
+        /// Bytes each member may keep on the relay
+        #[arg(long, value_name = "BYTES", default_value_t = sealpost_relay::DEFAULT_QUOTA_BYTES)]
+        quota_bytes: u64,
     },
 }
 
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
             listen,
             coordinator_key,
             allow_http,
+            quota_bytes,
         } => {
             if !listen.ip().is_loopback() && !allow_http {
                 eprintln!(
@@ -62,7 +66,7 @@ fn main() -> ExitCode {
                 );
                 return ExitCode::from(2);
             }
-            match serve(data, listen, coordinator_key) {
+            match serve(data, listen, coordinator_key, quota_bytes) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("sealpost-relay: error: {e}");
@@ -78,6 +82,7 @@ async fn serve(
     data: PathBuf,
     listen: SocketAddr,
     coordinator_key: Option<SigningPublicKey>,
+    quota_bytes: u64,
 ) -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&data)
         .map_err(|e| format!("cannot create the data directory {}: {e}", data.display()))?;
@@ -86,7 +91,8 @@ async fn serve(
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     tracing::info!(%listen, "relay listening");
-    let state = AppState::new(store, coordinator_key);
+    let mut state = AppState::new(store, coordinator_key);
+    state.quota_bytes = quota_bytes;
     // Expired blobs are swept at start and every ten minutes.
     let sweeper = state.clone();
     tokio::spawn(async move {

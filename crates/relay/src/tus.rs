@@ -66,6 +66,19 @@ fn check_resumable(headers: &HeaderMap) -> Result<(), AppError> {
     }
 }
 
+/// A write failure: a full disk is the client's to retry later (507), anything else internal.
+fn storage_error(e: std::io::Error) -> AppError {
+    if e.kind() == std::io::ErrorKind::StorageFull {
+        tracing::warn!("blob directory full");
+        return AppError::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "disk-full",
+            "the relay's disk is full; nothing was lost, try again later",
+        );
+    }
+    AppError::internal(e)
+}
+
 fn not_found() -> AppError {
     AppError::new(StatusCode::NOT_FOUND, "no-such-upload", "no such upload")
 }
@@ -147,6 +160,33 @@ pub async fn create(
         ));
     }
     let to = recipients(&headers)?;
+    let (uploader, now_s) = (
+        member.member_id.to_string(),
+        OffsetDateTime::now_utc().unix_timestamp(),
+    );
+    let held: i64 = state
+        .store
+        .call(move |conn| {
+            conn.query_row(
+                "SELECT COALESCE(SUM(length), 0) FROM uploads \
+                 WHERE uploader = ?1 AND expires_at > ?2",
+                params![uploader, now_s],
+                |row| row.get(0),
+            )
+        })
+        .await?;
+    let held = held.max(0) as u64;
+    if held.saturating_add(length) > state.quota_bytes {
+        return Err(AppError::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "quota-exceeded",
+            format!(
+                "you keep {held} bytes on the relay and may keep {}; wait until recipients \
+                 collect your parcels, or delete ones you no longer need",
+                state.quota_bytes
+            ),
+        ));
+    }
     let roster = roster::governing(&state).await?;
     let roster = roster.roster();
     for id in &to {
@@ -175,7 +215,7 @@ pub async fn create(
     let id = HEXLOWER.encode(&raw);
     tokio::fs::File::create(partial_path(&state, &id))
         .await
-        .map_err(AppError::internal)?;
+        .map_err(storage_error)?;
     let list = to
         .iter()
         .map(ToString::to_string)
@@ -373,7 +413,7 @@ pub async fn patch(
                 ));
             }
             hasher.update(&data);
-            file.write_all(&data).await.map_err(AppError::internal)?;
+            file.write_all(&data).await.map_err(storage_error)?;
         }
         Ok(())
     }
@@ -394,7 +434,10 @@ pub async fn patch(
             "the body does not match Upload-Checksum; send it again",
         ));
     }
-    file.sync_all().await.map_err(AppError::internal)?;
+    if let Err(e) = file.sync_all().await {
+        let _ = file.set_len(upload.offset).await;
+        return Err(storage_error(e));
+    }
     drop(file);
     let new_offset = upload.offset + written;
     let (row_id, offset_i) = (id.clone(), new_offset as i64);

@@ -208,11 +208,18 @@ struct Relay {
 }
 
 async fn relay() -> Relay {
+    relay_with(|_| {}).await
+}
+
+/// A relay whose state `adjust` changed first (limits).
+async fn relay_with(adjust: impl FnOnce(&mut AppState)) -> Relay {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(&dir.path().join("relay.sqlite")).expect("store opens");
     let coordinator = SigningPublicKey::from_signing_key(&key(COORD));
+    let mut state = AppState::new(store, Some(coordinator));
+    adjust(&mut state);
     let mut relay = Relay {
-        app: app(AppState::new(store, Some(coordinator))),
+        app: app(state),
         dir,
         tokens: HashMap::new(),
     };
@@ -1305,4 +1312,23 @@ async fn a_busy_upload_is_still_not_found_for_someone_else() {
         .finish(b"de")
         .await
         .assert_status(StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn a_member_over_quota_gets_507_until_space_is_freed() {
+    let relay = relay_with(|state| state.quota_bytes = 100).await;
+    let first = relay.upload(PARTNER, &[IMO_A], &pattern(60)).await;
+    relay.create_ok(PARTNER, 40, &[IMO_A]).await;
+    // 60 + 40 held: one more byte is over the quota, for this member only.
+    relay
+        .create(PARTNER, 1, &[IMO_A])
+        .await
+        .assert_refused(StatusCode::INSUFFICIENT_STORAGE, "quota-exceeded");
+    relay.create_ok(OTHER, 100, &[IMO_A]).await;
+    // Once the recipient has collected the first blob, there is room again.
+    relay
+        .ack(IMO_A, &first)
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    relay.create_ok(PARTNER, 60, &[IMO_A]).await;
 }
