@@ -7,5 +7,6 @@ mod cluster;
 mod identity;
 mod interop;
 mod keyring;
+mod relay;
 mod seal_open;
 mod util;

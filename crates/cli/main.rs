@@ -67,6 +67,11 @@ enum Command {
     /// member's key change
     #[command(subcommand)]
     Cluster(commands::cluster::ClusterCommand),
+    /// The cluster's relay: choose it, check it
+    #[command(subcommand)]
+    Relay(commands::relay::RelayCommand),
+    /// Print a bearer token for the relay on the last line (for curl or a tus client)
+    RelayToken(commands::relay::JsonArg),
 }
 
 impl Global {
@@ -102,6 +107,8 @@ fn main() -> ExitCode {
         Command::Members(args) => commands::cluster::members(&cli.global, args),
         Command::Verify(args) => commands::cluster::verify(&cli.global, args),
         Command::Cluster(cmd) => commands::cluster::cluster(&cli.global, cmd),
+        Command::Relay(cmd) => commands::relay::relay(&cli.global, cmd),
+        Command::RelayToken(args) => commands::relay::token(&cli.global, args.json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -153,6 +160,8 @@ impl Command {
             Command::Members(a) => a.json,
             Command::Verify(a) => a.json,
             Command::Cluster(c) => c.wants_json(),
+            Command::Relay(c) => c.wants_json(),
+            Command::RelayToken(a) => a.json,
         }
     }
 }

@@ -45,6 +45,8 @@ pub(crate) enum ClusterCommand {
     Handover(MemberArgs),
     /// Issue the same roster again with a later expiry
     Renew(RenewArgs),
+    /// Upload the roster you hold to the cluster's relay
+    Publish(crate::commands::relay::JsonArg),
 }
 
 impl ClusterCommand {
@@ -57,6 +59,7 @@ impl ClusterCommand {
             ClusterCommand::Remove(a) | ClusterCommand::Handover(a) => a.json,
             ClusterCommand::RotateKey(a) => a.json,
             ClusterCommand::Renew(a) => a.json,
+            ClusterCommand::Publish(a) => a.json,
         }
     }
 }
@@ -163,6 +166,8 @@ pub(crate) enum RosterCommand {
     Import(RosterImportArgs),
     /// Write the roster you hold (or an earlier version) to a file, to pass on
     Export(RosterExportArgs),
+    /// Fetch the roster from the cluster's relay and accept it under the roster rules
+    Pull(crate::commands::relay::JsonArg),
 }
 
 impl RosterCommand {
@@ -170,6 +175,7 @@ impl RosterCommand {
         match self {
             RosterCommand::Import(a) => a.json,
             RosterCommand::Export(a) => a.json,
+            RosterCommand::Pull(a) => a.json,
         }
     }
 }
@@ -342,6 +348,7 @@ pub(crate) fn cluster(global: &Global, command: &ClusterCommand) -> Result<(), F
             Ok(())
         }
         ClusterCommand::RotateKey(args) => rotate_key(global, &home, args, now),
+        ClusterCommand::Publish(args) => crate::commands::relay::publish(global, args.json),
     }
 }
 
@@ -690,6 +697,7 @@ pub(crate) fn roster(global: &Global, command: &RosterCommand) -> Result<(), Fai
     let home = global.home()?;
     match command {
         RosterCommand::Import(args) => import(global, &home, args),
+        RosterCommand::Pull(args) => crate::commands::relay::pull(global, args.json),
         RosterCommand::Export(args) => {
             let membership = Membership::new(&home);
             let (signed, version) = match args.roster_version {

@@ -3,3 +3,4 @@
 pub(crate) mod cluster;
 pub(crate) mod identity;
 pub(crate) mod parcel;
+pub(crate) mod relay;

@@ -9,6 +9,7 @@
 //!   rules for accepting a newer one, and addressing members through it.
 //! - [`coordinator`]: the coordinator's desk: invites, join and key-change requests, and each
 //!   change that produces the next roster version.
+//! - [`relay`]: the relay client: fetching and publishing the roster, logging in.
 //! - [`parcel`]: sealing files into a parcel and opening one, per parcel format v1.
 //! - [`passphrase`]: secrets typed by people (identity passphrases, parcel passwords).
 //! - [`progress`]: how long-running work reports progress to a user interface.
@@ -24,6 +25,7 @@ pub mod membership;
 pub mod parcel;
 pub mod passphrase;
 pub mod progress;
+pub mod relay;
 
 pub use identity::{Identity, IdentityError, MemberCard};
 pub use keystore::{Backup, Home, KeystoreError, KeystoreKind, Profile, Protection};

@@ -381,6 +381,13 @@ impl Membership {
             .map_err(io_err(format!("cannot write {}", path.display())))
     }
 
+    /// Sets the relay this member uses (the coordinator's `sealpost relay use URL`).
+    pub fn set_relay(&self, url: &str) -> Result<(), MembershipError> {
+        let mut pin = self.pin()?.ok_or(MembershipError::NotInCluster)?;
+        pin.relay = Some(url.trim_end_matches('/').to_owned());
+        self.write_pin(&pin)
+    }
+
     /// The roster held, its signature checked again; `None` before the first import.
     pub fn held(&self) -> Result<Option<VerifiedRoster>, MembershipError> {
         let path = self.path(CURRENT_FILE);

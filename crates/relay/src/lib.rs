@@ -66,6 +66,7 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/v1/roster", get(roster::get).put(roster::put))
+        .route("/v1/roster/{version}", get(roster::get_version))
         .route("/v1/login/challenge", get(auth::challenge))
         .route("/v1/login", axum::routing::post(auth::login))
         .route("/v1/whoami", get(auth::whoami))

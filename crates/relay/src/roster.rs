@@ -53,6 +53,37 @@ pub async fn governing(state: &AppState) -> Result<VerifiedRoster, AppError> {
     Ok(held)
 }
 
+/// `GET /v1/roster/{version}`: an earlier version, so a client that missed some can follow
+/// the chain.
+pub async fn get_version(
+    State(state): State<AppState>,
+    axum::extract::Path(version): axum::extract::Path<u64>,
+) -> Result<Response, AppError> {
+    let version = i64::try_from(version).map_err(|_| no_such_version())?;
+    let envelope: Option<Vec<u8>> = state
+        .store
+        .call(move |conn| {
+            use rusqlite::OptionalExtension;
+            conn.query_row(
+                "SELECT envelope FROM roster WHERE version = ?1",
+                [version],
+                |row| row.get(0),
+            )
+            .optional()
+        })
+        .await?;
+    let envelope = envelope.ok_or_else(no_such_version)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], envelope).into_response())
+}
+
+fn no_such_version() -> AppError {
+    AppError::new(
+        StatusCode::NOT_FOUND,
+        "no-such-version",
+        "the relay does not hold that roster version",
+    )
+}
+
 /// `PUT /v1/roster`.
 pub async fn put(State(state): State<AppState>, body: Body) -> Result<Response, AppError> {
     // Read here, bounded, so that an oversized body gets this JSON refusal too.

@@ -1,0 +1,262 @@
+//! Talking to the cluster's relay: fetching and publishing the signed roster, and logging in
+//! for a bearer token. The relay is untrusted: a roster it serves is accepted only through
+//! [`Membership::import_chain`], under the same rules as a file.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::blocking::{Client, Response};
+use sealpost_format::relay::{Challenge, ErrorBody, LoginRequest, LoginResponse};
+use sealpost_format::roster::SignedRoster;
+use time::OffsetDateTime;
+
+use crate::identity::Identity;
+use crate::membership::{Imported, Membership, MembershipError};
+use crate::passphrase::Passphrase;
+
+/// Why talking to the relay failed. Each message says what to do.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RelayError {
+    /// No relay configured.
+    #[error(
+        "no relay is configured: the coordinator sets one with `sealpost relay use URL`; \
+         members get it from their invite code"
+    )]
+    NoRelay,
+    /// The relay could not be reached.
+    #[error(
+        "cannot reach the relay at {url} ({reason}); check the address and your connection, \
+         then try again — nothing was changed"
+    )]
+    Unreachable {
+        /// The relay.
+        url: String,
+        /// What failed.
+        reason: String,
+    },
+    /// The relay refused, with its own code and message.
+    #[error("the relay refused ({code}): {message}")]
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// The relay's code.
+        code: String,
+        /// The relay's message.
+        message: String,
+    },
+    /// The relay answered something that is not its protocol.
+    #[error(
+        "the relay at {url} answered something unexpected ({reason}); is this the right address?"
+    )]
+    Protocol {
+        /// The relay.
+        url: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A roster from the relay was refused by the roster rules.
+    #[error(transparent)]
+    Membership(#[from] MembershipError),
+}
+
+impl RelayError {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RelayError::NoRelay => "no-relay",
+            RelayError::Unreachable { .. } => "relay-unreachable",
+            RelayError::Refused { .. } => "relay-refused",
+            RelayError::Protocol { .. } => "relay-protocol",
+            RelayError::Membership(e) => e.code(),
+        }
+    }
+}
+
+/// A connection to one relay.
+#[derive(Debug, Clone)]
+pub struct RelayClient {
+    base: String,
+    http: Client,
+}
+
+/// What publishing a roster did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Published {
+    /// The relay now holds this version.
+    Accepted(u64),
+    /// The relay already held it.
+    AlreadyHeld(u64),
+}
+
+impl RelayClient {
+    /// A client for the relay at `url` (`https://host[:port]`).
+    pub fn new(url: &str) -> Self {
+        let http = Client::builder()
+            .connect_timeout(Duration::from_secs(15))
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("an HTTP client with default TLS settings builds");
+        Self {
+            base: url.trim_end_matches('/').to_owned(),
+            http,
+        }
+    }
+
+    /// The relay configured for this member (from the invite, or `sealpost relay use`).
+    pub fn configured(membership: &Membership) -> Result<Self, RelayError> {
+        let url = membership
+            .pin()?
+            .and_then(|pin| pin.relay)
+            .ok_or(RelayError::NoRelay)?;
+        Ok(Self::new(&url))
+    }
+
+    /// The relay's address.
+    pub fn url(&self) -> &str {
+        &self.base
+    }
+
+    fn unreachable(&self, e: reqwest::Error) -> RelayError {
+        RelayError::Unreachable {
+            url: self.base.clone(),
+            reason: e.without_url().to_string(),
+        }
+    }
+
+    fn protocol(&self, reason: impl Into<String>) -> RelayError {
+        RelayError::Protocol {
+            url: self.base.clone(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The body of a successful answer, or the relay's refusal.
+    fn success(&self, response: Response) -> Result<Vec<u8>, RelayError> {
+        let status = response.status();
+        let body = response.bytes().map_err(|e| self.unreachable(e))?.to_vec();
+        if status.is_success() {
+            return Ok(body);
+        }
+        match serde_json::from_slice::<ErrorBody>(&body) {
+            Ok(refusal) => Err(RelayError::Refused {
+                status: status.as_u16(),
+                code: refusal.error.code,
+                message: refusal.error.message,
+            }),
+            Err(_) => Err(self.protocol(format!("HTTP {status} without an error body"))),
+        }
+    }
+
+    /// The newest roster the relay holds (unverified), or `None`.
+    pub fn roster(&self, version: Option<u64>) -> Result<Option<SignedRoster>, RelayError> {
+        let url = match version {
+            Some(v) => format!("{}/v1/roster/{v}", self.base),
+            None => format!("{}/v1/roster", self.base),
+        };
+        let response = self.http.get(url).send().map_err(|e| self.unreachable(e))?;
+        if response.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let body = self.success(response)?;
+        SignedRoster::from_json(&body)
+            .map(Some)
+            .map_err(|e| self.protocol(e.to_string()))
+    }
+
+    /// Uploads a signed roster; the relay checks it under the roster rules.
+    pub fn publish(&self, roster: &SignedRoster) -> Result<Published, RelayError> {
+        let response = self
+            .http
+            .put(format!("{}/v1/roster", self.base))
+            .header("Content-Type", "application/json")
+            .body(roster.to_json())
+            .send()
+            .map_err(|e| self.unreachable(e))?;
+        let body = self.success(response)?;
+        let answer: serde_json::Value =
+            serde_json::from_slice(&body).map_err(|e| self.protocol(e.to_string()))?;
+        let version = answer["version"]
+            .as_u64()
+            .ok_or_else(|| self.protocol("no version in the answer"))?;
+        Ok(if answer["unchanged"] == true {
+            Published::AlreadyHeld(version)
+        } else {
+            Published::Accepted(version)
+        })
+    }
+
+    /// Fetches every roster version after the one held and imports them as one chain. Returns
+    /// what was imported (empty when up to date).
+    pub fn pull(
+        &self,
+        membership: &Membership,
+        me: &Identity,
+        passphrase: Option<&Passphrase>,
+    ) -> Result<Vec<Imported>, RelayError> {
+        let newest = self
+            .roster(None)?
+            .ok_or_else(|| self.protocol("the relay holds no roster yet"))?;
+        let newest_version = newest
+            .claim()
+            .ok_or_else(|| self.protocol("its roster is unreadable"))?
+            .version;
+        let held = membership.held()?.map(|h| h.roster().version);
+        if held == Some(newest_version) || held.is_some_and(|h| h > newest_version) {
+            // Checked anyway: a relay serving an older or different roster is reported.
+            return match membership.import(newest, me, passphrase, OffsetDateTime::now_utc()) {
+                Ok(imported) => Ok(vec![imported]),
+                Err(MembershipError::Roster(sealpost_format::roster::RosterError::Unchanged {
+                    ..
+                })) => Ok(Vec::new()),
+                Err(e) => Err(e.into()),
+            };
+        }
+        // The versions missing since the one held (all of them on a first pull, so that a
+        // coordinator handover in between can be followed), oldest first.
+        let first = held.map_or(1, |h| h + 1);
+        let mut chain = Vec::new();
+        for version in first..newest_version {
+            if let Some(roster) = self.roster(Some(version))? {
+                chain.push(roster);
+            }
+        }
+        chain.push(newest);
+        Ok(membership.import_chain(chain, me, passphrase, OffsetDateTime::now_utc())?)
+    }
+
+    /// Logs in with the member's signing key and returns a bearer token.
+    pub fn login(&self, me: &Identity) -> Result<LoginResponse, RelayError> {
+        let response = self
+            .http
+            .get(format!("{}/v1/login/challenge", self.base))
+            .send()
+            .map_err(|e| self.unreachable(e))?;
+        let challenge: Challenge = serde_json::from_slice(&self.success(response)?)
+            .map_err(|e| self.protocol(e.to_string()))?;
+        let answer = LoginRequest::sign(me.member_id(), challenge.nonce, me.signing_key());
+        let response = self
+            .http
+            .post(format!("{}/v1/login", self.base))
+            .json(&answer)
+            .send()
+            .map_err(|e| self.unreachable(e))?;
+        let body = self.success(response).map_err(|e| match e {
+            // The relay says no more than "unauthorized", on purpose; the member's app can
+            // say what that usually means.
+            RelayError::Refused { status, code, .. } if code == "unauthorized" => {
+                RelayError::Refused {
+                    status,
+                    code,
+                    message: "the relay did not accept your keys: they are not in its current \
+                              roster. You may have been removed, or changed keys before the \
+                              coordinator published the new roster; run `sealpost roster \
+                              pull` and ask the coordinator"
+                        .into(),
+                }
+            }
+            other => other,
+        })?;
+        serde_json::from_slice(&body).map_err(|e| self.protocol(e.to_string()))
+    }
+}
