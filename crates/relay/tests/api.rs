@@ -5,18 +5,20 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use data_encoding::BASE64URL_NOPAD;
-use ed25519_dalek::SigningKey;
 use http_body_util::BodyExt;
 use sealpost_format::relay::{Challenge, LoginRequest, LoginResponse, SECRET_LEN};
 use sealpost_format::roster::{
-    CoordinatorKey, MemberStatus, Policy, Role, Roster, RosterMember, SignedRoster, VerifiedRoster,
+    CoordinatorKey, MemberStatus, Policy, Role, Roster, SignedRoster, VerifiedRoster,
 };
-use sealpost_format::{ClusterId, MemberId, SigningContext, SigningPublicKey};
+use sealpost_format::{ClusterId, SigningContext, SigningPublicKey};
 use sealpost_relay::{AppState, Store, app};
 use serde_json::Value;
 use tempfile::TempDir;
 use time::{Duration, OffsetDateTime};
 use tower::ServiceExt;
+
+mod support;
+use support::{key, member, mid, pk};
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures: deterministic keys; a member's signing key, id and age recipient derive from a seed.
@@ -29,31 +31,6 @@ const BOB: u8 = 3;
 const GONE: u8 = 4;
 /// In no roster.
 const STRANGER: u8 = 9;
-
-fn key(seed: u8) -> SigningKey {
-    SigningKey::from_bytes(&[seed; 32])
-}
-
-fn pk(seed: u8) -> SigningPublicKey {
-    SigningPublicKey::from_signing_key(&key(seed))
-}
-
-fn mid(seed: u8) -> MemberId {
-    MemberId::from_bytes([seed; 16])
-}
-
-fn member(seed: u8, name: &str, role: Role, status: MemberStatus) -> RosterMember {
-    RosterMember {
-        member_id: mid(seed),
-        name: name.into(),
-        org: "Example NGO".into(),
-        roles: vec![role],
-        sig_pk: pk(seed),
-        age_recipient: format!("age1member{seed}"),
-        status,
-        previous_keys: Vec::new(),
-    }
-}
 
 /// Version 1: the coordinator, Alice, Bob, and Gone (removed).
 fn first_roster() -> Roster {

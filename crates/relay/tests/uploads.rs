@@ -10,13 +10,10 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header, request};
 use axum::response::Response;
 use data_encoding::BASE64;
-use ed25519_dalek::SigningKey;
 use http_body_util::BodyExt;
 use rusqlite::{Connection, params};
 use sealpost_format::relay::{Challenge, LoginRequest, LoginResponse};
-use sealpost_format::roster::{
-    CoordinatorKey, MemberStatus, Policy, Role, Roster, RosterMember, SignedRoster,
-};
+use sealpost_format::roster::{CoordinatorKey, MemberStatus, Policy, Role, Roster, SignedRoster};
 use sealpost_format::{ClusterId, MemberId, SigningPublicKey};
 use sealpost_relay::tus::MAX_UPLOAD;
 use sealpost_relay::{AppState, Store, app};
@@ -28,6 +25,9 @@ use tokio::io::{AsyncWriteExt, DuplexStream};
 use tokio::task::JoinHandle;
 use tokio_util::io::ReaderStream;
 use tower::ServiceExt;
+
+mod support;
+use support::{key, member, mid};
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures: a member's signing key, id and age recipient all derive from one seed.
@@ -46,27 +46,6 @@ const GONE: u8 = 6;
 const STRANGER: u8 = 9;
 /// Not the relay's 30-day fallback, so the tests see that the roster's policy is what counts.
 const RETENTION_DAYS: u32 = 7;
-
-fn key(seed: u8) -> SigningKey {
-    SigningKey::from_bytes(&[seed; 32])
-}
-
-fn mid(seed: u8) -> MemberId {
-    MemberId::from_bytes([seed; 16])
-}
-
-fn member(seed: u8, name: &str, role: Role, status: MemberStatus) -> RosterMember {
-    RosterMember {
-        member_id: mid(seed),
-        name: name.into(),
-        org: "Example NGO".into(),
-        roles: vec![role],
-        sig_pk: SigningPublicKey::from_signing_key(&key(seed)),
-        age_recipient: format!("age1member{seed}fake"),
-        status,
-        previous_keys: Vec::new(),
-    }
-}
 
 fn roster() -> SignedRoster {
     let now = OffsetDateTime::now_utc();
