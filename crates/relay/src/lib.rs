@@ -26,6 +26,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::get;
 use sealpost_format::SigningPublicKey;
+use sealpost_format::roster::VerifiedRoster;
 use tokio::sync::Mutex;
 
 pub use error::AppError;
@@ -40,6 +41,9 @@ pub struct AppState {
     pub coordinator_key: Option<SigningPublicKey>,
     /// Serialises roster updates: each is checked against the newest held one.
     pub(crate) roster_lock: Arc<Mutex<()>>,
+    /// The newest roster, verified once when loaded or accepted, rather than read and
+    /// verified again on every authenticated request.
+    pub(crate) roster_cache: Arc<tokio::sync::RwLock<Option<Arc<VerifiedRoster>>>>,
     /// Uploads with a PATCH in progress: a second concurrent PATCH is refused.
     pub(crate) busy_uploads: Arc<std::sync::Mutex<HashSet<String>>>,
     /// Bytes one member may keep on the relay (uploads not yet expired or deleted).
@@ -56,6 +60,7 @@ impl AppState {
             store,
             coordinator_key,
             roster_lock: Arc::new(Mutex::new(())),
+            roster_cache: Arc::default(),
             busy_uploads: Arc::default(),
             quota_bytes: DEFAULT_QUOTA_BYTES,
         }

@@ -8,18 +8,26 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sealpost_format::roster::{MAX_ROSTER_BYTES, RosterError, SignedRoster, VerifiedRoster};
+use std::sync::Arc;
+
 use time::OffsetDateTime;
 
 use crate::{AppError, AppState};
 
-/// The roster the relay holds, verified again (the database is not trusted blindly either).
-pub async fn current(state: &AppState) -> Result<Option<VerifiedRoster>, AppError> {
+/// The roster the relay holds. It is verified again when first read from the database (which
+/// is not trusted blindly either), then kept: only `PUT /v1/roster` replaces it.
+pub async fn current(state: &AppState) -> Result<Option<Arc<VerifiedRoster>>, AppError> {
+    if let Some(held) = state.roster_cache.read().await.clone() {
+        return Ok(Some(held));
+    }
     let Some(envelope) = state.store.latest_roster().await? else {
         return Ok(None);
     };
     let signed = SignedRoster::from_json(&envelope).map_err(AppError::internal)?;
     let signer = *signed.signer();
-    signed.verify(&signer).map(Some).map_err(AppError::internal)
+    let held = Arc::new(signed.verify(&signer).map_err(AppError::internal)?);
+    *state.roster_cache.write().await = Some(Arc::clone(&held));
+    Ok(Some(held))
 }
 
 /// `GET /v1/roster`.
@@ -40,7 +48,7 @@ pub const MAX_BODY: usize = MAX_ROSTER_BYTES / 3 * 4 + 4096;
 
 /// The roster that governs logins: the newest held, refused once expired (as clients refuse
 /// it) so that a stale list of members cannot go on admitting anyone.
-pub async fn governing(state: &AppState) -> Result<VerifiedRoster, AppError> {
+pub async fn governing(state: &AppState) -> Result<Arc<VerifiedRoster>, AppError> {
     let held = current(state).await?.ok_or_else(AppError::unauthorized)?;
     if held.roster().is_expired(OffsetDateTime::now_utc()) {
         return Err(AppError::new(
@@ -166,10 +174,12 @@ pub async fn put(State(state): State<AppState>, body: Body) -> Result<Response, 
             tx.commit()
         })
         .await?;
+    let hash = next.hash();
+    *state.roster_cache.write().await = Some(Arc::new(next));
     tracing::info!(version, "roster accepted");
     Ok((
         StatusCode::OK,
-        axum::Json(serde_json::json!({"version": version, "hash": next.hash().to_string()})),
+        axum::Json(serde_json::json!({"version": version, "hash": hash.to_string()})),
     )
         .into_response())
 }
