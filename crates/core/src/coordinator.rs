@@ -705,7 +705,7 @@ impl<'a> Desk<'a> {
                 let (invite, member) = self.check_join(join, held.roster(), now)?;
                 let name = member.name.clone();
                 let member_id = member.member_id;
-                let roster = self.publish(now, |r| r.members.push(member))?;
+                let roster = self.publish(&held, now, |r| r.members.push(member))?;
                 // The invite is marked used only once the roster that admits the member is
                 // held: a crash in between leaves an unused invite and a member who is in, and
                 // approving again then says "already a member".
@@ -723,7 +723,7 @@ impl<'a> Desk<'a> {
             }
             Request::KeyChange(change) => {
                 check_key_change(change, held.roster())?;
-                let roster = self.publish(now, |r| apply_key_change(r, change))?;
+                let roster = self.publish(&held, now, |r| apply_key_change(r, change))?;
                 let name = roster
                     .roster()
                     .member(change.member_id)
@@ -768,7 +768,7 @@ impl<'a> Desk<'a> {
             });
         }
         let (id, name) = (member.member_id, member.name.clone());
-        let roster = self.publish(now, |r| {
+        let roster = self.publish(&held, now, |r| {
             for m in r.members.iter_mut().filter(|m| m.member_id == id) {
                 m.status = MemberStatus::Removed;
             }
@@ -796,7 +796,7 @@ impl<'a> Desk<'a> {
             ));
         }
         let (id, sig_pk, name) = (member.member_id, member.sig_pk, member.name.clone());
-        let roster = self.publish(now, |r| {
+        let roster = self.publish(&held, now, |r| {
             r.coordinator = CoordinatorKey {
                 member_id: id,
                 sig_pk,
@@ -822,7 +822,8 @@ impl<'a> Desk<'a> {
     ) -> Result<VerifiedRoster, CoordinatorError> {
         let validity = check_validity("a roster", validity)?;
         let now = whole_seconds(now);
-        self.publish(now, |r| r.expires_at = now + validity)
+        let held = self.membership.require()?;
+        self.publish(&held, now, |r| r.expires_at = now + validity)
     }
 
     /// The coordinator changes their own keys: the roster naming the new key is signed with
@@ -857,7 +858,7 @@ impl<'a> Desk<'a> {
             whole_seconds(now),
         );
         check_key_change(&change, held.roster())?;
-        let roster = self.publish(now, |r| apply_key_change(r, &change))?;
+        let roster = self.publish(&held, now, |r| apply_key_change(r, &change))?;
         let me = self
             .home
             .finish_key_change(self.me, passphrase)
@@ -869,10 +870,10 @@ impl<'a> Desk<'a> {
     /// issue time and (unless `edit` sets another) a fresh expiry.
     fn publish(
         &self,
+        held: &VerifiedRoster,
         now: OffsetDateTime,
         edit: impl FnOnce(&mut Roster),
     ) -> Result<VerifiedRoster, CoordinatorError> {
-        let held = self.membership.require()?;
         let now = whole_seconds(now);
         let mut next = held.roster().clone();
         next.version += 1;
@@ -882,7 +883,7 @@ impl<'a> Desk<'a> {
         edit(&mut next);
         let signed =
             SignedRoster::sign(&next, self.me.signing_key()).map_err(MembershipError::from)?;
-        Ok(self.membership.hold_own(signed, now)?)
+        Ok(self.membership.hold_own(held, signed, now)?)
     }
 }
 

@@ -477,14 +477,14 @@ impl Membership {
         self.hold(first)
     }
 
-    /// Holds a roster this member (the coordinator) just signed, after checking it under the
-    /// same rules as any other member would.
+    /// Holds a roster this member (the coordinator) just signed, after checking it as the
+    /// successor of `held` under the same rules as any other member would.
     pub(crate) fn hold_own(
         &self,
+        held: &VerifiedRoster,
         next: SignedRoster,
         now: OffsetDateTime,
     ) -> Result<VerifiedRoster, MembershipError> {
-        let held = self.require()?;
         let next = held.successor(next, now)?;
         self.hold(&next)?;
         Ok(next)
