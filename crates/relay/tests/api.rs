@@ -7,10 +7,8 @@ use axum::http::{Request, StatusCode, header};
 use data_encoding::BASE64URL_NOPAD;
 use http_body_util::BodyExt;
 use sealpost_format::relay::{Challenge, LoginRequest, LoginResponse, SECRET_LEN};
-use sealpost_format::roster::{
-    CoordinatorKey, MemberStatus, Policy, Role, Roster, SignedRoster, VerifiedRoster,
-};
-use sealpost_format::{ClusterId, SigningContext, SigningPublicKey};
+use sealpost_format::roster::{MemberStatus, Role, Roster, SignedRoster, VerifiedRoster};
+use sealpost_format::{SigningContext, SigningPublicKey};
 use sealpost_relay::{AppState, Store, app};
 use serde_json::Value;
 use tempfile::TempDir;
@@ -34,21 +32,10 @@ const STRANGER: u8 = 9;
 
 /// Version 1: the coordinator, Alice, Bob, and Gone (removed).
 fn first_roster() -> Roster {
-    let now = OffsetDateTime::now_utc();
-    Roster {
-        v: 1,
-        cluster_id: ClusterId::from_bytes([0xc1; 16]),
-        name: "Test Protection Cluster".into(),
-        version: 1,
-        prev_hash: None,
-        issued_at: now - Duration::hours(1),
-        expires_at: now + Duration::days(90),
-        coordinator: CoordinatorKey {
-            member_id: mid(COORD),
-            sig_pk: pk(COORD),
-        },
-        policy: Policy::default(),
-        members: vec![
+    support::first_roster(
+        "Test Protection Cluster",
+        COORD,
+        vec![
             member(
                 COORD,
                 "Coral Coordinator",
@@ -59,7 +46,7 @@ fn first_roster() -> Roster {
             member(BOB, "Bob", Role::Partner, MemberStatus::Active),
             member(GONE, "Gone", Role::Partner, MemberStatus::Removed),
         ],
-    }
+    )
 }
 
 fn sign(roster: &Roster, signer: u8) -> SignedRoster {

@@ -13,8 +13,8 @@ use data_encoding::BASE64;
 use http_body_util::BodyExt;
 use rusqlite::{Connection, params};
 use sealpost_format::relay::{Challenge, LoginRequest, LoginResponse};
-use sealpost_format::roster::{CoordinatorKey, MemberStatus, Policy, Role, Roster, SignedRoster};
-use sealpost_format::{ClusterId, MemberId, SigningPublicKey};
+use sealpost_format::roster::{MemberStatus, Role, SignedRoster};
+use sealpost_format::{MemberId, SigningPublicKey};
 use sealpost_relay::tus::MAX_UPLOAD;
 use sealpost_relay::{AppState, Store, app};
 use serde_json::Value;
@@ -48,24 +48,10 @@ const STRANGER: u8 = 9;
 const RETENTION_DAYS: u32 = 7;
 
 fn roster() -> SignedRoster {
-    let now = OffsetDateTime::now_utc();
-    let roster = Roster {
-        v: 1,
-        cluster_id: ClusterId::from_bytes([0xc1; 16]),
-        name: "Upload Test Cluster".into(),
-        version: 1,
-        prev_hash: None,
-        issued_at: now - Duration::hours(1),
-        expires_at: now + Duration::days(90),
-        coordinator: CoordinatorKey {
-            member_id: mid(COORD),
-            sig_pk: SigningPublicKey::from_signing_key(&key(COORD)),
-        },
-        policy: Policy {
-            relay_retention_days: RETENTION_DAYS,
-            ..Policy::default()
-        },
-        members: vec![
+    let mut roster = support::first_roster(
+        "Upload Test Cluster",
+        COORD,
+        vec![
             member(COORD, "Coral", Role::Coordinator, MemberStatus::Active),
             member(IMO_A, "Ada", Role::Imo, MemberStatus::Active),
             member(IMO_B, "Ben", Role::Imo, MemberStatus::Active),
@@ -73,7 +59,8 @@ fn roster() -> SignedRoster {
             member(OTHER, "Oto", Role::Partner, MemberStatus::Active),
             member(GONE, "Gus", Role::Partner, MemberStatus::Removed),
         ],
-    };
+    );
+    roster.policy.relay_retention_days = RETENTION_DAYS;
     SignedRoster::sign(&roster, &key(COORD)).expect("a well-formed roster signs")
 }
 
