@@ -16,6 +16,8 @@ use sealpost_core::format::roster::{
 use sealpost_core::membership::{
     self, Imported, Membership, MembershipError, RosterChange, member_fingerprint,
 };
+use sealpost_core::identity::Identity;
+use sealpost_core::relay::{self, RelayClient, RelayError};
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
@@ -273,18 +275,68 @@ impl<'a> RosterReport<'a> {
     }
 }
 
-/// The lines after a roster change on the coordinator's side: what to do with it.
-fn print_next_roster(v: &VerifiedRoster) {
+/// Where a new roster went: to the cluster's relay, when it has one.
+enum Shared {
+    /// No relay configured: the coordinator hands the roster out as a file.
+    NoRelay,
+    /// The relay holds it now.
+    Published { url: String },
+    /// The relay could not take it (offline, or it refused).
+    Failed { url: String, error: RelayError },
+}
+
+impl Shared {
+    /// Publishes `roster` to the relay, if the cluster uses one. A failure is reported, not
+    /// fatal: the roster is signed and kept; `cluster publish` sends it later.
+    fn of(home: &Home, roster: &VerifiedRoster) -> Self {
+        let Ok(relay) = RelayClient::configured(&Membership::new(home)) else {
+            return Shared::NoRelay;
+        };
+        let url = relay.url().to_owned();
+        match relay.publish(roster.signed()) {
+            Ok(_) => Shared::Published { url },
+            Err(error) => Shared::Failed { url, error },
+        }
+    }
+
+    fn json(&self) -> serde_json::Value {
+        match self {
+            Shared::NoRelay => serde_json::Value::Null,
+            Shared::Published { url } => serde_json::json!({"url": url, "published": true}),
+            Shared::Failed { url, error } => serde_json::json!({
+                "url": url,
+                "published": false,
+                "error": {"code": error.code(), "message": error.to_string()},
+            }),
+        }
+    }
+}
+
+/// The lines after a roster change on the coordinator's side: where it went, what to do.
+fn print_next_roster(v: &VerifiedRoster, shared: &Shared) {
     let r = v.roster();
     println!(
         "Roster version {} signed; valid until {}.",
         r.version,
         date(r.expires_at)
     );
-    println!(
-        "Send it to every member: sealpost roster export -o roster-v{}.json",
-        r.version
-    );
+    match shared {
+        Shared::NoRelay => println!(
+            "Send it to every member: sealpost roster export -o roster-v{}.json",
+            r.version
+        ),
+        Shared::Published { url } => println!(
+            "Published it to the relay at {url}; members get it with `sealpost roster pull`."
+        ),
+        Shared::Failed { url, error } => {
+            println!("Could not publish it to the relay at {url}: {error}");
+            println!(
+                "It is kept here: run `sealpost cluster publish` when the relay can be reached, \
+                 or send it as a file: sealpost roster export -o roster-v{}.json",
+                r.version
+            );
+        }
+    }
 }
 
 pub(crate) fn cluster(global: &Global, command: &ClusterCommand) -> Result<(), Failure> {
@@ -308,7 +360,7 @@ pub(crate) fn cluster(global: &Global, command: &ClusterCommand) -> Result<(), F
         ClusterCommand::Remove(args) => {
             let me = unlock(global)?;
             let done = Desk::open(&home, &me)?.remove(&args.member, now)?;
-            report_change(&done, args.json, || {
+            report_change(&home, &done, args.json, || {
                 println!(
                     "Removed {}: nothing new can be sealed to them, and parcels from them are \
                      flagged as from a removed member.",
@@ -324,7 +376,7 @@ pub(crate) fn cluster(global: &Global, command: &ClusterCommand) -> Result<(), F
         ClusterCommand::Handover(args) => {
             let me = unlock(global)?;
             let done = Desk::open(&home, &me)?.handover(&args.member, now)?;
-            report_change(&done, args.json, || {
+            report_change(&home, &done, args.json, || {
                 println!(
                     "Handed the coordinator key over to {}: from now on only their key can sign \
                      the roster.",
@@ -340,10 +392,14 @@ pub(crate) fn cluster(global: &Global, command: &ClusterCommand) -> Result<(), F
             let me = unlock(global)?;
             let roster =
                 Desk::open(&home, &me)?.renew(args.valid_for.unwrap_or(ROSTER_VALIDITY), now)?;
+            let shared = Shared::of(&home, &roster);
             if args.json {
-                print_json(&RosterReport::of(&roster));
+                let mut report = serde_json::to_value(RosterReport::of(&roster))
+                    .expect("a report serialises");
+                report["relay"] = shared.json();
+                print_json(&report);
             } else {
-                print_next_roster(&roster);
+                print_next_roster(&roster, &shared);
             }
             Ok(())
         }
@@ -352,16 +408,18 @@ pub(crate) fn cluster(global: &Global, command: &ClusterCommand) -> Result<(), F
     }
 }
 
-fn report_change(done: &Approved, json: bool, words: impl FnOnce()) {
+fn report_change(home: &Home, done: &Approved, json: bool, words: impl FnOnce()) {
+    let shared = Shared::of(home, &done.roster);
     if json {
         print_json(&serde_json::json!({
             "member": done.name,
             "change": done.what,
             "roster": RosterReport::of(&done.roster),
+            "relay": shared.json(),
         }));
     } else {
         words();
-        print_next_roster(&done.roster);
+        print_next_roster(&done.roster, &shared);
     }
 }
 
@@ -470,6 +528,78 @@ fn invite(
 #[derive(Serialize)]
 struct RequestsReport<'a> {
     requests: &'a [PendingRequest],
+    relay: serde_json::Value,
+}
+
+/// What a pass over the relay's waiting join requests brought.
+enum Fetched {
+    /// The cluster has no relay.
+    NoRelay,
+    /// Fetched onto the desk (and deleted from the relay).
+    Fetched {
+        url: String,
+        collected: relay::Collected,
+    },
+    /// The relay could not be reached or refused: the requests already here still count.
+    Failed { url: String, error: RelayError },
+}
+
+impl Fetched {
+    /// Fetches the join requests waiting on the cluster's relay, if it has one.
+    fn from_relay(home: &Home, desk: &Desk, me: &Identity, now: OffsetDateTime) -> Self {
+        let Ok(client) = RelayClient::configured(&Membership::new(home)) else {
+            return Fetched::NoRelay;
+        };
+        let url = client.url().to_owned();
+        match client.collect_join_requests(desk, me, now) {
+            Ok(collected) => Fetched::Fetched { url, collected },
+            Err(error) => Fetched::Failed { url, error },
+        }
+    }
+
+    fn json(&self) -> serde_json::Value {
+        match self {
+            Fetched::NoRelay => serde_json::Value::Null,
+            Fetched::Fetched { url, collected } => serde_json::json!({
+                "url": url,
+                "fetched": collected.received.len(),
+                "discarded": collected.discarded,
+            }),
+            Fetched::Failed { url, error } => serde_json::json!({
+                "url": url,
+                "error": {"code": error.code(), "message": error.to_string()},
+            }),
+        }
+    }
+
+    /// A line or two for people; on stderr when stdout carries JSON.
+    fn tell(&self, to_stderr: bool) {
+        let say = |line: String| {
+            if to_stderr {
+                eprintln!("{line}");
+            } else {
+                println!("{line}");
+            }
+        };
+        match self {
+            Fetched::NoRelay => {}
+            Fetched::Fetched { url, collected } => {
+                if !collected.received.is_empty() {
+                    say(format!(
+                        "Fetched {} join request(s) from the relay at {url}.",
+                        collected.received.len()
+                    ));
+                }
+                for why in &collected.discarded {
+                    say(format!("Discarded {why}"));
+                }
+            }
+            Fetched::Failed { url, error } => say(format!(
+                "Could not fetch join requests from the relay at {url}: {error}. Showing the \
+                 requests already here."
+            )),
+        }
+    }
 }
 
 fn requests(
@@ -484,13 +614,24 @@ fn requests(
         let bytes = read_request(file)?;
         desk.receive(&bytes, now)?;
     }
+    let fetched = Fetched::from_relay(home, &desk, &me, now);
     let list = desk.requests(now)?;
     if args.json {
-        print_json(&RequestsReport { requests: &list });
+        fetched.tell(true);
+        print_json(&RequestsReport {
+            requests: &list,
+            relay: fetched.json(),
+        });
         return Ok(());
     }
+    fetched.tell(false);
     if list.is_empty() {
-        println!("No pending requests. Add request files with --add FILE.");
+        match fetched {
+            Fetched::NoRelay => println!("No pending requests. Add request files with --add FILE."),
+            _ => println!(
+                "No pending requests: none on the relay, none added from files (--add FILE)."
+            ),
+        }
         return Ok(());
     }
     println!("{} pending request(s):", list.len());
@@ -515,7 +656,7 @@ fn requests(
     Ok(())
 }
 
-fn read_request(path: &Path) -> Result<Vec<u8>, Failure> {
+pub(crate) fn read_request(path: &Path) -> Result<Vec<u8>, Failure> {
     let meta = std::fs::metadata(path)
         .map_err(|e| Failure::new("io", format!("cannot read {}: {e}", path.display())))?;
     if meta.len() > sealpost_core::format::enrol::MAX_REQUEST_BYTES as u64 {
@@ -542,6 +683,11 @@ fn approve(
     let desk = Desk::open(home, &me)?;
     let path = Path::new(&args.request);
     let bytes;
+    if !path.is_file() {
+        // The request may still be waiting on the relay; a relay out of reach is no reason
+        // not to approve one already here.
+        Fetched::from_relay(home, &desk, &me, now).tell(true);
+    }
     let request = if path.is_file() {
         bytes = read_request(path)?;
         desk.load_request(RequestRef::Bytes(&bytes))?
@@ -549,7 +695,7 @@ fn approve(
         desk.load_request(RequestRef::Id(&args.request))?
     };
     let done = desk.approve(&request, now)?;
-    report_change(&done, args.json, || match done.what {
+    report_change(home, &done, args.json, || match done.what {
         "joined" => {
             let m = done
                 .roster
@@ -588,11 +734,13 @@ fn rotate_key(
     };
     if let Some(desk) = desk {
         let (new, roster) = desk.rotate_own_key(passphrase.as_ref(), now)?;
+        let shared = Shared::of(home, &roster);
         if args.json {
             print_json(&serde_json::json!({
                 "change": "keys-changed",
                 "fingerprint": new.card().fingerprint,
                 "roster": RosterReport::of(&roster),
+                "relay": shared.json(),
             }));
         } else {
             println!(
@@ -600,7 +748,7 @@ fn rotate_key(
                 new.card().fingerprint
             );
             println!("The new roster names your new coordinator key, signed with the old one.");
-            print_next_roster(&roster);
+            print_next_roster(&roster, &shared);
         }
         return Ok(());
     }
@@ -654,7 +802,12 @@ pub(crate) fn join(global: &Global, args: &JoinArgs) -> Result<(), Failure> {
     }
     let me = unlock(global)?;
     let request = Membership::new(&home).join(&invite, &me, OffsetDateTime::now_utc())?;
+    // The file first: it is the fallback if the relay cannot be reached.
     write_new_file(&args.out, &request.to_json())?;
+    let sent = invite
+        .relay
+        .as_deref()
+        .map(|url| RelayClient::new(url).submit_join_request(&request));
     if args.json {
         print_json(&serde_json::json!({
             "cluster_id": invite.cluster_id.to_string(),
@@ -662,6 +815,11 @@ pub(crate) fn join(global: &Global, args: &JoinArgs) -> Result<(), Failure> {
             "relay": invite.relay,
             "request_id": request.id(),
             "out": args.out.display().to_string(),
+            "sent_to_relay": sent.as_ref().is_some_and(Result::is_ok),
+            "relay_error": match &sent {
+                Some(Err(e)) => serde_json::json!({"code": e.code(), "message": e.to_string()}),
+                _ => serde_json::Value::Null,
+            },
         }));
         return Ok(());
     }
@@ -676,10 +834,21 @@ pub(crate) fn join(global: &Global, args: &JoinArgs) -> Result<(), Failure> {
         "Wrote your join request to {} (public keys only, sealed with the invite code).",
         args.out.display()
     );
+    match &sent {
+        Some(Ok(_)) => println!(
+            "Sent it to the relay too: your coordinator sees it with `sealpost cluster requests`."
+        ),
+        Some(Err(e)) => println!(
+            "Could not send it to the relay ({e}). Send the file to your coordinator instead, or \
+             run `sealpost relay send-request {}` when you are back online.",
+            args.out.display()
+        ),
+        None => println!("Send the file to your coordinator (by chat, email or USB)."),
+    }
     println!("Your fingerprint: {}", me.card().fingerprint);
     println!(
-        "Send the file to your coordinator, and read them your fingerprint by phone. When they \
-         send you the roster, run: sealpost roster import FILE"
+        "Read your fingerprint to your coordinator by phone. Once they approve, run `sealpost \
+         roster pull` (or `sealpost roster import FILE` with the roster they send you)."
     );
     Ok(())
 }

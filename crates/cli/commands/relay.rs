@@ -1,7 +1,10 @@
 //! `relay use`, `relay status`, `relay-token`, `cluster publish` and `roster pull`: the
 //! cluster's relay, seen from a member's laptop.
 
+use std::path::PathBuf;
+
 use clap::{Args, Subcommand};
+use sealpost_core::format::enrol::JoinRequest;
 use sealpost_core::format::enrol::is_relay_url;
 use sealpost_core::membership::Membership;
 use sealpost_core::relay::{Published, RelayClient, RelayError};
@@ -17,6 +20,8 @@ pub(crate) enum RelayCommand {
     Use(UseArgs),
     /// Check the relay: reachable, and which roster version it holds
     Status(JsonArg),
+    /// Send a join request file to the relay again (when `sealpost join` was offline)
+    SendRequest(SendRequestArgs),
 }
 
 impl RelayCommand {
@@ -24,6 +29,7 @@ impl RelayCommand {
         match self {
             RelayCommand::Use(a) => a.json,
             RelayCommand::Status(a) => a.json,
+            RelayCommand::SendRequest(a) => a.json,
         }
     }
 }
@@ -32,6 +38,16 @@ impl RelayCommand {
 pub(crate) struct UseArgs {
     /// The relay's address, e.g. https://relay.example.org
     url: String,
+    /// Print the result as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SendRequestArgs {
+    /// The request file `sealpost join` wrote
+    #[arg(value_name = "FILE", default_value = "sealpost-join-request.json")]
+    file: PathBuf,
     /// Print the result as JSON
     #[arg(long)]
     json: bool,
@@ -66,6 +82,30 @@ pub(crate) fn relay(global: &Global, command: &RelayCommand) -> Result<(), Failu
             } else {
                 println!("This cluster now uses the relay at {url}.");
                 println!("Publish the roster there: sealpost cluster publish");
+            }
+            Ok(())
+        }
+        RelayCommand::SendRequest(args) => {
+            let (_, client) = client(global)?;
+            let bytes = crate::commands::cluster::read_request(&args.file)?;
+            let request = JoinRequest::from_json(&bytes).map_err(|e| {
+                Failure::new(
+                    "invalid-request",
+                    format!(
+                        "{} is not a join request ({e}); give the file `sealpost join` wrote",
+                        args.file.display()
+                    ),
+                )
+            })?;
+            let id = client.submit_join_request(&request)?;
+            if args.json {
+                print_json(&serde_json::json!({"relay": client.url(), "id": id}));
+            } else {
+                println!(
+                    "Sent your join request to the relay at {}; your coordinator sees it with \
+                     `sealpost cluster requests`.",
+                    client.url()
+                );
             }
             Ok(())
         }

@@ -485,17 +485,39 @@ impl<'a> Desk<'a> {
         let dir = self.requests_dir();
         create_private_dir(&dir).map_err(io_err("cannot create the requests folder"))?;
         let path = dir.join(format!("{}.json", request.id()));
-        // A request already pending is never replaced: a tampered copy of a genuine request
-        // has the same id (the id covers the body, not the MAC) and must not push it out.
+        // A request already pending is kept: a tampered copy of a genuine request has the same
+        // id (the id covers the body, not the MAC) and must not push it out. The one exception
+        // is the other way round: a pending copy that fails its invite check gives way to one
+        // that passes (the relay is untrusted and could deliver a forgery first).
         match write_atomically(&path, &request.to_json(), false) {
             Ok(()) => self.describe(&request, now),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 let bytes = std::fs::read(&path)
                     .map_err(io_err(format!("cannot read {}", path.display())))?;
-                self.describe(&Request::from_json(&bytes)?, now)
+                let pending = Request::from_json(&bytes)?;
+                if !self.authentic(&pending)? && self.authentic(&request)? {
+                    write_atomically(&path, &request.to_json(), true)
+                        .map_err(io_err(format!("cannot write {}", path.display())))?;
+                    return self.describe(&request, now);
+                }
+                self.describe(&pending, now)
             }
             Err(e) => Err(io_err(format!("cannot write {}", path.display()))(e)),
         }
+    }
+
+    /// Whether a join request carries the MAC of an invite this desk issued and its member's
+    /// signature. Key changes have no invite; their signatures are checked on approval.
+    fn authentic(&self, request: &Request) -> Result<bool, CoordinatorError> {
+        let Request::Join(join) = request else {
+            return Ok(true);
+        };
+        Ok(self
+            .invites()?
+            .iter()
+            .find(|i| i.invite_id == join.invite_id())
+            .and_then(|i| InviteSecret::from_hex(&i.secret))
+            .is_some_and(|secret| join.verify(&secret).is_ok()))
     }
 
     /// Pending requests, each checked as far as possible (`problem` says why one cannot be

@@ -2,13 +2,18 @@
 //! for a bearer token. The relay is untrusted: a roster it serves is accepted only through
 //! [`Membership::import_chain`], under the same rules as a file.
 
+use std::io::Read;
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, Response};
 use sealpost_format::relay::{Challenge, ErrorBody, LoginRequest, LoginResponse};
+use sealpost_format::enrol::{JoinRequest, MAX_REQUEST_BYTES};
 use sealpost_format::roster::SignedRoster;
+use serde::Deserialize;
 use time::OffsetDateTime;
+
+use crate::coordinator::{CoordinatorError, Desk, PendingRequest, Request};
 
 use crate::identity::Identity;
 use crate::membership::{Imported, Membership, MembershipError};
@@ -58,6 +63,9 @@ pub enum RelayError {
     /// A roster from the relay was refused by the roster rules.
     #[error(transparent)]
     Membership(#[from] MembershipError),
+    /// A request fetched from the relay could not be kept on the coordinator's desk.
+    #[error(transparent)]
+    Desk(#[from] CoordinatorError),
 }
 
 impl RelayError {
@@ -69,8 +77,42 @@ impl RelayError {
             RelayError::Refused { .. } => "relay-refused",
             RelayError::Protocol { .. } => "relay-protocol",
             RelayError::Membership(e) => e.code(),
+            RelayError::Desk(e) => e.code(),
         }
     }
+}
+
+/// The largest answer read from the relay: a roster envelope at its largest (4 MiB of roster,
+/// base64-encoded) fits with room to spare.
+const MAX_ANSWER: u64 = 8 << 20;
+
+/// A join request waiting on the relay, as its list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct WaitingRequest {
+    /// The relay's id for it.
+    pub id: String,
+    /// The invite it claims to answer (unchecked until fetched and verified).
+    pub invite_id: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// When the relay received it.
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
+}
+
+#[derive(Debug, Deserialize)]
+struct WaitingList {
+    items: Vec<WaitingRequest>,
+}
+
+/// What [`RelayClient::collect_join_requests`] did.
+#[derive(Debug, Default)]
+pub struct Collected {
+    /// Requests now pending on the coordinator's desk (checked: each says whether it can be
+    /// approved).
+    pub received: Vec<PendingRequest>,
+    /// Requests the relay held that are not join requests at all, discarded (with why).
+    pub discarded: Vec<String>,
 }
 
 /// A connection to one relay.
@@ -131,10 +173,18 @@ impl RelayClient {
         }
     }
 
-    /// The body of a successful answer, or the relay's refusal.
+    /// The body of a successful answer, or the relay's refusal. The relay is untrusted: no
+    /// answer is read past [`MAX_ANSWER`] bytes.
     fn success(&self, response: Response) -> Result<Vec<u8>, RelayError> {
         let status = response.status();
-        let body = response.bytes().map_err(|e| self.unreachable(e))?.to_vec();
+        let mut body = Vec::new();
+        response
+            .take(MAX_ANSWER + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| self.protocol(format!("its answer broke off: {e}")))?;
+        if body.len() as u64 > MAX_ANSWER {
+            return Err(self.protocol(format!("its answer is larger than {MAX_ANSWER} bytes")));
+        }
         if status.is_success() {
             return Ok(body);
         }
@@ -258,5 +308,93 @@ impl RelayClient {
             other => other,
         })?;
         serde_json::from_slice(&body).map_err(|e| self.protocol(e.to_string()))
+    }
+
+    /// Posts a join request for the coordinator (no login: the member is not in the roster
+    /// yet). Returns the relay's id for it; posting the same request again is harmless.
+    pub fn submit_join_request(&self, request: &JoinRequest) -> Result<String, RelayError> {
+        let response = self
+            .http
+            .post(format!("{}/v1/join-requests", self.base))
+            .header("Content-Type", "application/json")
+            .body(request.to_json())
+            .send()
+            .map_err(|e| self.unreachable(e))?;
+        let body = self.success(response)?;
+        let answer: serde_json::Value =
+            serde_json::from_slice(&body).map_err(|e| self.protocol(e.to_string()))?;
+        answer["id"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| self.protocol("no id in the answer"))
+    }
+
+    /// The join requests waiting on the relay (the coordinator's token only).
+    pub fn join_requests(&self, token: &str) -> Result<Vec<WaitingRequest>, RelayError> {
+        let response = self
+            .http
+            .get(format!("{}/v1/join-requests", self.base))
+            .bearer_auth(token)
+            .send()
+            .map_err(|e| self.unreachable(e))?;
+        let list: WaitingList = serde_json::from_slice(&self.success(response)?)
+            .map_err(|e| self.protocol(e.to_string()))?;
+        Ok(list.items)
+    }
+
+    /// One waiting join request, as its member posted it.
+    pub fn fetch_join_request(&self, token: &str, id: &str) -> Result<Vec<u8>, RelayError> {
+        let response = self
+            .http
+            .get(format!("{}/v1/join-requests/{id}", self.base))
+            .bearer_auth(token)
+            .send()
+            .map_err(|e| self.unreachable(e))?;
+        let body = self.success(response)?;
+        if body.len() > MAX_REQUEST_BYTES {
+            return Err(self.protocol(format!(
+                "join request {id} is {} bytes, larger than any request",
+                body.len()
+            )));
+        }
+        Ok(body)
+    }
+
+    /// Deletes a waiting join request (the coordinator has it now).
+    pub fn delete_join_request(&self, token: &str, id: &str) -> Result<(), RelayError> {
+        let response = self
+            .http
+            .delete(format!("{}/v1/join-requests/{id}", self.base))
+            .bearer_auth(token)
+            .send()
+            .map_err(|e| self.unreachable(e))?;
+        self.success(response).map(drop)
+    }
+
+    /// The coordinator's pass over the relay: fetches every waiting join request onto the desk
+    /// (where it is checked against the invites issued, as a request file would be), and
+    /// deletes it from the relay once it is safely on disk. Something that is not a join
+    /// request at all is deleted and reported rather than kept.
+    pub fn collect_join_requests(
+        &self,
+        desk: &Desk,
+        me: &Identity,
+        now: OffsetDateTime,
+    ) -> Result<Collected, RelayError> {
+        let token = self.login(me)?.token;
+        let mut collected = Collected::default();
+        for waiting in self.join_requests(&token)? {
+            let bytes = self.fetch_join_request(&token, &waiting.id)?;
+            match Request::from_json(&bytes) {
+                // Kept on the desk first; only then is the relay's copy deleted, so a failure
+                // in between leaves it on the relay for the next pass.
+                Ok(_) => collected.received.push(desk.receive(&bytes, now)?),
+                Err(e) => collected
+                    .discarded
+                    .push(format!("request {} on the relay: {e}", waiting.id)),
+            }
+            self.delete_join_request(&token, &waiting.id)?;
+        }
+        Ok(collected)
     }
 }

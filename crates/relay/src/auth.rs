@@ -6,8 +6,11 @@
 
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
+use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::Response;
 use data_encoding::BASE64URL_NOPAD;
 use rusqlite::{OptionalExtension, params};
 use sealpost_format::MemberId;
@@ -131,12 +134,11 @@ pub struct Member {
     pub member_id: MemberId,
 }
 
-impl FromRequestParts<AppState> for Member {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = parts
-            .headers
+impl Member {
+    /// The member whose bearer token `headers` carry, checked against the tokens held and the
+    /// current roster.
+    async fn of(headers: &HeaderMap, state: &AppState) -> Result<Self, AppError> {
+        let token = headers
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| {
@@ -169,6 +171,36 @@ impl FromRequestParts<AppState> for Member {
         let roster = roster::governing(state).await?;
         active_member(roster.roster(), member_id).ok_or_else(AppError::unauthorized)?;
         Ok(Member { member_id })
+    }
+}
+
+/// Middleware run before everything else (rate limits included): when the request carries a
+/// valid token, records the [`Member`] in its extensions, so the limiter counts the member
+/// and handlers need not look the token up again. An invalid token is not refused here: the
+/// handler refuses it if it needs a member, and the limiter counts the peer instead.
+pub async fn identify(
+    State(state): State<AppState>,
+    mut request: axum::extract::Request,
+    next: Next,
+) -> Response {
+    if request.headers().contains_key(AUTHORIZATION)
+        && let Ok(member) = Member::of(request.headers(), &state).await
+    {
+        request.extensions_mut().insert(member);
+    }
+    next.run(request).await
+}
+
+impl FromRequestParts<AppState> for Member {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        if let Some(member) = parts.extensions.get::<Member>() {
+            return Ok(*member);
+        }
+        // Not identified by the middleware: look again, for the precise refusal (401, or 503
+        // while the relay holds no valid roster).
+        Member::of(&parts.headers, state).await
     }
 }
 

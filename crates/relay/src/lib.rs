@@ -7,12 +7,16 @@
 //! - [`auth`]: login by Ed25519 challenge and short-lived bearer tokens, stored hashed.
 //! - [`tus`]: resumable uploads (tus 1.0) that land in recipients' mailboxes on completion.
 //! - [`mailbox`]: listing, ranged downloads, acknowledgement and deletion of blobs.
+//! - [`join`]: join requests posted by invitees, read by the coordinator.
+//! - [`limits`]: per-member rate limits.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod auth;
 pub mod error;
+pub mod join;
+pub mod limits;
 pub mod mailbox;
 pub mod roster;
 pub mod store;
@@ -28,6 +32,7 @@ use axum::routing::get;
 use sealpost_format::SigningPublicKey;
 use sealpost_format::roster::VerifiedRoster;
 use tokio::sync::Mutex;
+use tower_governor::GovernorLayer;
 
 pub use error::AppError;
 pub use store::{Store, StoreError};
@@ -48,6 +53,8 @@ pub struct AppState {
     pub(crate) busy_uploads: Arc<std::sync::Mutex<HashSet<String>>>,
     /// Bytes one member may keep on the relay (uploads not yet expired or deleted).
     pub quota_bytes: u64,
+    /// Requests per member (or per address, without a token).
+    pub limiter: limits::Limiter,
 }
 
 /// Bytes each member may keep on the relay unless the operator says otherwise.
@@ -63,7 +70,14 @@ impl AppState {
             roster_cache: Arc::default(),
             busy_uploads: Arc::default(),
             quota_bytes: DEFAULT_QUOTA_BYTES,
+            limiter: limits::limiter(limits::RateLimit::default()),
         }
+    }
+
+    /// The same state with another rate limit.
+    pub fn with_rate_limit(mut self, limit: limits::RateLimit) -> Self {
+        self.limiter = limits::limiter(limit);
+        self
     }
 }
 
@@ -85,6 +99,11 @@ pub fn app(state: AppState) -> Router {
                 .patch(tus::patch)
                 .delete(tus::terminate),
         )
+        .route("/v1/join-requests", get(join::list).post(join::submit))
+        .route(
+            "/v1/join-requests/{id}",
+            get(join::fetch).delete(join::delete),
+        )
         .route("/v1/mailbox", get(mailbox::list))
         .route("/v1/mailbox/{id}/ack", axum::routing::post(mailbox::ack))
         // Deleting a blob is the uploader's termination of it: one function for both paths.
@@ -105,5 +124,11 @@ pub fn app(state: AppState) -> Router {
                 "this endpoint does not take that method",
             )
         })
+        // Outermost first: identify the member, then count the request against them.
+        .layer(GovernorLayer::new(Arc::clone(&state.limiter)).error_handler(limits::refusal))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::identify,
+        ))
         .with_state(state)
 }

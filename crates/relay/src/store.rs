@@ -1,6 +1,6 @@
 //! The relay's store: one SQLite database (WAL) under the data directory. It holds the signed
-//! roster versions, login challenges and hashed bearer tokens; never a plaintext, a file name or
-//! a label (the relay never has them). Schema versions are migrated in order at open.
+//! roster versions, login challenges, hashed bearer tokens, uploads, mailboxes and pending join
+//! requests; never a plaintext, a file name or a label (the relay never has them). Schema versions are migrated in order at open.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -46,6 +46,16 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (blob_id, member_id)
     );
     CREATE INDEX mailbox_by_member ON mailbox (member_id);
+",
+    "
+    CREATE TABLE join_requests (
+        id          TEXT PRIMARY KEY,
+        invite_id   TEXT NOT NULL,
+        envelope    BLOB NOT NULL,
+        received_at INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL
+    );
+    CREATE INDEX join_requests_by_invite ON join_requests (invite_id);
 ",
 ];
 
@@ -161,7 +171,14 @@ impl Store {
         })
         .await
         .map_err(AppError::internal)?
-        .map_err(AppError::internal)
+        .map_err(|e| {
+            // SQLITE_FULL: the statement was not committed; the client retries later.
+            if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+                AppError::disk_full()
+            } else {
+                AppError::internal(e)
+            }
+        })
     }
 
     /// The newest roster envelope, if any.

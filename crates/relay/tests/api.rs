@@ -6,9 +6,11 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use data_encoding::BASE64URL_NOPAD;
 use http_body_util::BodyExt;
+use sealpost_format::enrol::{InviteSecret, JoinRequest, JoinRequestBody, MAX_REQUEST_BYTES};
 use sealpost_format::relay::{Challenge, LoginRequest, LoginResponse, SECRET_LEN};
 use sealpost_format::roster::{MemberStatus, Role, Roster, SignedRoster, VerifiedRoster};
 use sealpost_format::{SigningContext, SigningPublicKey};
+use sealpost_relay::limits::RateLimit;
 use sealpost_relay::{AppState, Store, app};
 use serde_json::Value;
 use tempfile::TempDir;
@@ -617,4 +619,210 @@ async fn unknown_paths_methods_and_oversized_bodies_get_json_errors() {
     put_roster(&relay.app, vec![b'x'; 6 << 20])
         .await
         .assert_refused(StatusCode::PAYLOAD_TOO_LARGE, "roster-too-large");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Join requests through the relay.
+// ---------------------------------------------------------------------------------------------
+
+/// A genuine join request by the member with `seed`, answering a fresh invite.
+fn join_request(seed: u8) -> JoinRequest {
+    let secret = InviteSecret::random();
+    let body = JoinRequestBody {
+        v: 1,
+        cluster_id: first_roster().cluster_id,
+        invite_id: secret.id(),
+        member_id: mid(seed),
+        name: format!("Joiner {seed}"),
+        org: "Example NGO".into(),
+        sig_pk: pk(seed),
+        age_recipient: format!("age1joiner{seed}"),
+        requested_at: OffsetDateTime::now_utc(),
+    };
+    JoinRequest::create(&body, &secret, &key(seed))
+}
+
+async fn post_join(app: &Router, body: Vec<u8>) -> Reply {
+    let request = Request::post("/v1/join-requests")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body))
+        .unwrap();
+    send(app, request).await
+}
+
+async fn delete(app: &Router, uri: &str, token: &str) -> Reply {
+    let request = Request::delete(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    send(app, request).await
+}
+
+#[tokio::test]
+async fn join_requests_wait_on_the_relay_for_the_coordinator_only() {
+    let relay = relay_with_v1().await;
+    let app = &relay.app;
+    let request = join_request(20).to_json();
+
+    let first = post_join(app, request.clone()).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.json());
+    let id = first.json()["id"].as_str().expect("an id").to_owned();
+    // Posting again (a retry on a bad link) keeps one copy under the same id.
+    let again = post_join(app, request.clone()).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.json()["id"], id.as_str());
+
+    let coordinator = login(app, COORD).await;
+    let auth = format!("Bearer {coordinator}");
+    let list = get(app, "/v1/join-requests", Some(&auth)).await;
+    assert_eq!(list.status, StatusCode::OK);
+    let items = list.json()["items"].as_array().expect("items").clone();
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0]["id"], id.as_str());
+    let claimed = JoinRequest::from_json(&request).unwrap().invite_id();
+    assert_eq!(items[0]["invite_id"], claimed.to_string());
+    assert_eq!(items[0]["size"], request.len());
+    let fetched = get(app, &format!("/v1/join-requests/{id}"), Some(&auth)).await;
+    assert_eq!(fetched.status, StatusCode::OK);
+    assert_eq!(fetched.body, request, "served exactly as posted");
+
+    // A member who is not the coordinator learns nothing, whatever the id.
+    let bob = format!("Bearer {}", login(app, BOB).await);
+    let missing = "00112233445566778899aabbccddeeff";
+    let refusals = [
+        get(app, "/v1/join-requests", Some(&bob)).await,
+        get(app, &format!("/v1/join-requests/{id}"), Some(&bob)).await,
+        get(app, &format!("/v1/join-requests/{missing}"), Some(&bob)).await,
+        delete(app, &format!("/v1/join-requests/{id}"), &bob[7..]).await,
+        delete(app, &format!("/v1/join-requests/{missing}"), &bob[7..]).await,
+    ];
+    for refusal in &refusals {
+        refusal.assert_refused(StatusCode::FORBIDDEN, "not-coordinator");
+        assert_eq!(refusal.body, refusals[0].body);
+    }
+    // Without a token: the usual refusal.
+    get(app, "/v1/join-requests", None)
+        .await
+        .assert_refused(StatusCode::UNAUTHORIZED, "unauthorized");
+
+    let deleted = delete(app, &format!("/v1/join-requests/{id}"), &coordinator).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    get(app, &format!("/v1/join-requests/{id}"), Some(&auth))
+        .await
+        .assert_refused(StatusCode::NOT_FOUND, "not-found");
+    delete(app, &format!("/v1/join-requests/{id}"), &coordinator)
+        .await
+        .assert_refused(StatusCode::NOT_FOUND, "not-found");
+    let list = get(app, "/v1/join-requests", Some(&auth)).await;
+    assert_eq!(list.json()["items"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn join_request_posts_are_bounded() {
+    // No roster yet: no coordinator to read requests.
+    let empty = relay(Some(pk(COORD)));
+    post_join(&empty.app, join_request(20).to_json())
+        .await
+        .assert_refused(StatusCode::SERVICE_UNAVAILABLE, "no-roster");
+
+    let relay = relay_with_v1().await;
+    let app = &relay.app;
+    post_join(app, b"{\"not\": \"a request\"}".to_vec())
+        .await
+        .assert_refused(StatusCode::BAD_REQUEST, "invalid-request");
+    post_join(app, vec![b' '; MAX_REQUEST_BYTES + 1])
+        .await
+        .assert_refused(StatusCode::PAYLOAD_TOO_LARGE, "too-large");
+
+    // One invite is for one person: a flood of requests naming it stops at the cap, and
+    // requests for other invites still get through.
+    let secret = InviteSecret::random();
+    let mut accepted = 0;
+    let mut refused = None;
+    for seed in 30..30 + 25u8 {
+        let body = JoinRequestBody {
+            v: 1,
+            cluster_id: first_roster().cluster_id,
+            invite_id: secret.id(),
+            member_id: mid(seed),
+            name: format!("Flood {seed}"),
+            org: "Example NGO".into(),
+            sig_pk: pk(seed),
+            age_recipient: format!("age1flood{seed}"),
+            requested_at: OffsetDateTime::now_utc(),
+        };
+        let reply = post_join(
+            app,
+            JoinRequest::create(&body, &secret, &key(seed)).to_json(),
+        )
+        .await;
+        if reply.status == StatusCode::CREATED {
+            accepted += 1;
+        } else {
+            refused = Some(reply);
+            break;
+        }
+    }
+    assert_eq!(accepted, sealpost_relay::join::MAX_PER_INVITE);
+    refused
+        .expect("the flood was stopped")
+        .assert_refused(StatusCode::TOO_MANY_REQUESTS, "too-many-requests");
+    assert_eq!(
+        post_join(app, join_request(60).to_json()).await.status,
+        StatusCode::CREATED
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rate limits.
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn each_member_has_their_own_rate_limit_with_a_json_429() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join("relay.sqlite")).expect("store opens");
+    // One request a minute after a burst of 6 (the tests must not race the refill).
+    let state = AppState::new(store, Some(pk(COORD))).with_rate_limit(RateLimit {
+        per_second: 1,
+        burst: 6,
+    });
+    // A roster and logins go through a generous limiter on the same store first.
+    let setup = app(AppState::new(state.store.clone(), Some(pk(COORD))));
+    publish(&setup, &v1()).await;
+    let alice = login(&setup, ALICE).await;
+    let bob = login(&setup, BOB).await;
+
+    let limited = app(state);
+    for _ in 0..6 {
+        assert_whoami(&whoami(&limited, &alice).await, ALICE);
+    }
+    let response = limited
+        .clone()
+        .oneshot(
+            Request::get("/v1/whoami")
+                .header(header::AUTHORIZATION, format!("Bearer {alice}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = response.headers()[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .expect("Retry-After in seconds");
+    assert!(retry_after <= 1, "one request a second: {retry_after}");
+    let body: Value =
+        serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(body["error"]["code"], "rate-limited", "{body}");
+
+    // Bob is not held back by Alice's burst: the limit is per member, not per relay.
+    assert_whoami(&whoami(&limited, &bob).await, BOB);
+    // Logging in again buys Alice nothing: she is counted as a member, not by token.
+    let alice_again = login(&setup, ALICE).await;
+    assert_eq!(
+        whoami(&limited, &alice_again).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }
