@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 use crate::util::{Sandbox, text};
 
 /// A relay process serving a data directory inside the sandbox; killed when dropped.
-struct RelayProcess {
+pub(crate) struct RelayProcess {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Drop for RelayProcess {
@@ -25,7 +25,7 @@ impl Drop for RelayProcess {
 
 /// The relay binary, built beside `sealpost` (cargo builds it for the relay crate's own tests;
 /// built here when this test runs alone).
-fn relay_binary() -> PathBuf {
+pub(crate) fn relay_binary() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_BIN_EXE_sealpost"))
         .parent()
         .expect("the binary has a folder")
@@ -42,12 +42,19 @@ fn relay_binary() -> PathBuf {
     binary
 }
 
-fn start_relay(sandbox: &Sandbox, coordinator_key: &str) -> RelayProcess {
-    // A free port: bound by the OS, released, then given to the relay.
-    let port = TcpListener::bind("127.0.0.1:0")
+/// A free port: bound by the OS, released, then given to the relay.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
-        .port();
+        .port()
+}
+
+pub(crate) fn start_relay(sandbox: &Sandbox, coordinator_key: &str) -> RelayProcess {
+    start_relay_on(sandbox, coordinator_key, free_port())
+}
+
+fn start_relay_on(sandbox: &Sandbox, coordinator_key: &str, port: u16) -> RelayProcess {
     let child = Command::new(relay_binary())
         .args(["serve", "--data"])
         .arg(sandbox.path("relay-data"))
@@ -106,6 +113,7 @@ fn members_enrol_pull_the_roster_and_log_in_through_a_real_relay() {
     )
     .succeeds()
     .json();
+    // Joining posts the request to the relay as well as writing the file.
     let request = sandbox.path("ko-ko-join.json");
     let joined = run(
         "Ko Ko",
@@ -119,22 +127,38 @@ fn members_enrol_pull_the_roster_and_log_in_through_a_real_relay() {
     .succeeds()
     .json();
     assert_eq!(joined["relay"], relay.url.as_str(), "{joined}");
-    run(
-        "Aye Aye",
-        &["cluster", "approve", request.to_str().unwrap()],
-    )
-    .succeeds()
-    .json();
+    assert_eq!(joined["sent_to_relay"], true, "{joined}");
+    assert!(request.is_file(), "the file is the fallback");
 
-    // Not published yet: the relay's roster does not list Ko Ko, so pulling it is refused.
-    run("Ko Ko", &["roster", "pull"])
-        .run()
-        .assert_json_error("not-listed", "does not list you");
-    run("Aye Aye", &["cluster", "publish"]).succeeds().json();
+    // The coordinator's list fetches it from the relay (no file changed hands) and checks it
+    // against the invite; the relay's copy is then deleted.
+    let listed = run("Aye Aye", &["cluster", "requests"]).succeeds().json();
+    assert_eq!(listed["relay"]["fetched"], 1, "{listed}");
+    let requests = listed["requests"].as_array().expect("requests");
+    assert_eq!(requests.len(), 1, "{listed}");
+    assert_eq!(requests[0]["id"], joined["request_id"], "{listed}");
+    assert_eq!(requests[0]["problem"], serde_json::Value::Null, "{listed}");
+    let again = run("Aye Aye", &["cluster", "requests"]).succeeds().json();
+    assert_eq!(again["relay"]["fetched"], 0, "fetched once: {again}");
+    assert_eq!(
+        again["requests"].as_array().map(Vec::len),
+        Some(1),
+        "{again}"
+    );
+
+    // Approving publishes the new roster to the relay at once.
+    let approved = run("Aye Aye", &["cluster", "approve", text(&requests[0], "id")])
+        .succeeds()
+        .json();
+    assert_eq!(approved["relay"]["published"], true, "{approved}");
     let pulled = run("Ko Ko", &["roster", "pull"]).succeeds().json();
     assert_eq!(pulled["version"], 2, "{pulled}");
-    let again = run("Ko Ko", &["roster", "pull"]).succeeds().json();
-    assert_eq!(again["imported"], serde_json::json!([]), "{again}");
+    let pulled_again = run("Ko Ko", &["roster", "pull"]).succeeds().json();
+    assert_eq!(
+        pulled_again["imported"],
+        serde_json::json!([]),
+        "{pulled_again}"
+    );
     let status = run("Ko Ko", &["relay", "status"]).succeeds().json();
     assert_eq!(status["relay_roster_version"], 2, "{status}");
     assert_eq!(status["held_roster_version"], 2, "{status}");
@@ -148,12 +172,94 @@ fn members_enrol_pull_the_roster_and_log_in_through_a_real_relay() {
     let last = token.stdout.lines().last().expect("a token line");
     assert_eq!(last.len(), 43, "a 32-byte token in base64url: {last:?}");
 
-    // Removed and published: the relay refuses Ko Ko's keys at once.
-    run("Aye Aye", &["cluster", "remove", "Ko Ko"])
+    // Removed (and so published): the relay refuses Ko Ko's keys at once.
+    let removed = run("Aye Aye", &["cluster", "remove", "Ko Ko"])
         .succeeds()
         .json();
-    run("Aye Aye", &["cluster", "publish"]).succeeds().json();
+    assert_eq!(removed["relay"]["published"], true, "{removed}");
     run("Ko Ko", &["relay-token"])
         .run()
         .assert_json_error("relay-refused", "not in its current roster");
+}
+
+#[test]
+fn joining_and_approving_work_while_the_relay_is_out_of_reach() {
+    let sandbox = Sandbox::new();
+    let coordinator = sandbox.member("Aye Aye");
+    sandbox.member("Mya Mya");
+    let run =
+        |member: &str, args: &[&str]| sandbox.sealpost(member).args(args).arg("--json").unlocked();
+    run(
+        "Aye Aye",
+        &["cluster", "create", "--name", "Offline Cluster"],
+    )
+    .succeeds()
+    .json();
+    // A relay address nothing listens on yet: the field office is offline.
+    let port = free_port();
+    let dead = format!("http://127.0.0.1:{port}");
+    run("Aye Aye", &["relay", "use", &dead]).succeeds().json();
+    let invited = run(
+        "Aye Aye",
+        &["cluster", "invite", "--role", "partner", "--relay", &dead],
+    )
+    .succeeds()
+    .json();
+
+    // The join still succeeds: the file is written, and the member is told it was not sent.
+    let request = sandbox.path("mya-join.json");
+    let joined = run(
+        "Mya Mya",
+        &[
+            "join",
+            text(&invited, "code"),
+            "--out",
+            request.to_str().unwrap(),
+        ],
+    )
+    .succeeds()
+    .json();
+    assert_eq!(joined["sent_to_relay"], false, "{joined}");
+    assert_eq!(
+        joined["relay_error"]["code"], "relay-unreachable",
+        "{joined}"
+    );
+    run(
+        "Mya Mya",
+        &["relay", "send-request", request.to_str().unwrap()],
+    )
+    .run()
+    .assert_json_error("relay-unreachable", "try again");
+
+    // The coordinator adds the file by hand and approves: the roster is signed and kept, and
+    // the answer says it could not be published, and how to publish it later.
+    let listed = run(
+        "Aye Aye",
+        &["cluster", "requests", "--add", request.to_str().unwrap()],
+    )
+    .succeeds()
+    .json();
+    assert_eq!(
+        listed["relay"]["error"]["code"], "relay-unreachable",
+        "{listed}"
+    );
+    let approved = run(
+        "Aye Aye",
+        &["cluster", "approve", request.to_str().unwrap()],
+    )
+    .succeeds()
+    .json();
+    assert_eq!(approved["roster"]["version"], 2, "{approved}");
+    assert_eq!(approved["relay"]["published"], false, "{approved}");
+    assert_eq!(
+        approved["relay"]["error"]["code"], "relay-unreachable",
+        "{approved}"
+    );
+
+    // Back online: the kept roster is published, and the member pulls it from the relay.
+    let _relay = start_relay_on(&sandbox, text(&coordinator, "signing_key"), port);
+    let published = run("Aye Aye", &["cluster", "publish"]).succeeds().json();
+    assert_eq!(published["version"], 2, "{published}");
+    let pulled = run("Mya Mya", &["roster", "pull"]).succeeds().json();
+    assert_eq!(pulled["version"], 2, "{pulled}");
 }

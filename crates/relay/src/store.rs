@@ -1,6 +1,7 @@
 //! The relay's store: one SQLite database (WAL) under the data directory. It holds the signed
 //! roster versions, login challenges, hashed bearer tokens, uploads, mailboxes and pending join
-//! requests; never a plaintext, a file name or a label (the relay never has them). Schema versions are migrated in order at open.
+//! requests; never a plaintext, a file name or a label (the relay never has them). Schema
+//! versions are migrated in order at open.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
