@@ -9,4 +9,5 @@ mod interop;
 mod keyring;
 mod relay;
 mod seal_open;
+mod tus_client;
 mod util;

@@ -195,10 +195,13 @@ fn joining_and_approving_work_while_the_relay_is_out_of_reach() {
     )
     .succeeds()
     .json();
-    // A relay address nothing listens on yet: the field office is offline.
+    // The relay holds version 1; then the field office goes offline.
     let port = free_port();
-    let dead = format!("http://127.0.0.1:{port}");
+    let relay = start_relay_on(&sandbox, text(&coordinator, "signing_key"), port);
+    let dead = relay.url.clone();
     run("Aye Aye", &["relay", "use", &dead]).succeeds().json();
+    run("Aye Aye", &["cluster", "publish"]).succeeds().json();
+    drop(relay);
     let invited = run(
         "Aye Aye",
         &["cluster", "invite", "--role", "partner", "--relay", &dead],
@@ -256,10 +259,16 @@ fn joining_and_approving_work_while_the_relay_is_out_of_reach() {
         "{approved}"
     );
 
-    // Back online: the kept roster is published, and the member pulls it from the relay.
+    // A second change while still offline: version 3.
+    let renewed = run("Aye Aye", &["cluster", "renew"]).succeeds().json();
+    assert_eq!(renewed["version"], 3, "{renewed}");
+    assert_eq!(renewed["relay"]["published"], false, "{renewed}");
+
+    // Back online (same data, same address): one publish sends versions 2 and 3 in order —
+    // the relay accepts only the version after its own — and the member pulls the chain.
     let _relay = start_relay_on(&sandbox, text(&coordinator, "signing_key"), port);
     let published = run("Aye Aye", &["cluster", "publish"]).succeeds().json();
-    assert_eq!(published["version"], 2, "{published}");
+    assert_eq!(published["version"], 3, "{published}");
     let pulled = run("Mya Mya", &["roster", "pull"]).succeeds().json();
-    assert_eq!(pulled["version"], 2, "{pulled}");
+    assert_eq!(pulled["version"], 3, "{pulled}");
 }

@@ -293,7 +293,7 @@ impl Shared {
             return Shared::NoRelay;
         };
         let url = relay.url().to_owned();
-        match relay.publish(roster.signed()) {
+        match relay.publish_held(&Membership::new(home), roster) {
             Ok(_) => Shared::Published { url },
             Err(error) => Shared::Failed { url, error },
         }
@@ -536,7 +536,7 @@ enum Fetched {
     /// The cluster has no relay.
     NoRelay,
     /// Fetched onto the desk (and deleted from the relay).
-    Fetched {
+    Collected {
         url: String,
         collected: relay::Collected,
     },
@@ -552,7 +552,7 @@ impl Fetched {
         };
         let url = client.url().to_owned();
         match client.collect_join_requests(desk, me, now) {
-            Ok(collected) => Fetched::Fetched { url, collected },
+            Ok(collected) => Fetched::Collected { url, collected },
             Err(error) => Fetched::Failed { url, error },
         }
     }
@@ -560,7 +560,7 @@ impl Fetched {
     fn json(&self) -> serde_json::Value {
         match self {
             Fetched::NoRelay => serde_json::Value::Null,
-            Fetched::Fetched { url, collected } => serde_json::json!({
+            Fetched::Collected { url, collected } => serde_json::json!({
                 "url": url,
                 "fetched": collected.received.len(),
                 "discarded": collected.discarded,
@@ -583,7 +583,7 @@ impl Fetched {
         };
         match self {
             Fetched::NoRelay => {}
-            Fetched::Fetched { url, collected } => {
+            Fetched::Collected { url, collected } => {
                 if !collected.received.is_empty() {
                     say(format!(
                         "Fetched {} join request(s) from the relay at {url}.",

@@ -149,7 +149,7 @@ pub(crate) fn relay(global: &Global, command: &RelayCommand) -> Result<(), Failu
 pub(crate) fn publish(global: &Global, json: bool) -> Result<(), Failure> {
     let (membership, client) = client(global)?;
     let held = membership.require()?;
-    let outcome = client.publish(held.signed())?;
+    let outcome = client.publish_held(&membership, &held)?;
     let (version, already) = match outcome {
         Published::Accepted(v) => (v, false),
         Published::AlreadyHeld(v) => (v, true),

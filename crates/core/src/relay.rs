@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use reqwest::blocking::{Client, Response};
 use sealpost_format::relay::{Challenge, ErrorBody, LoginRequest, LoginResponse};
 use sealpost_format::enrol::{JoinRequest, MAX_REQUEST_BYTES};
-use sealpost_format::roster::SignedRoster;
+use sealpost_format::roster::{SignedRoster, VerifiedRoster};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -234,6 +234,31 @@ impl RelayClient {
         } else {
             Published::Accepted(version)
         })
+    }
+
+    /// Brings the relay up to `held` (the roster this coordinator holds): every version the
+    /// relay lacks is sent in order, since the relay, like every client, accepts only the
+    /// version after its own. Several changes made while the relay was out of reach are
+    /// published together this way.
+    pub fn publish_held(
+        &self,
+        membership: &Membership,
+        held: &VerifiedRoster,
+    ) -> Result<Published, RelayError> {
+        let target = held.roster().version;
+        let relay_version = self
+            .roster(None)?
+            .and_then(|r| r.claim())
+            .map(|c| c.version);
+        let first = relay_version.map_or(target, |v| v.saturating_add(1));
+        for version in first..target {
+            // A version this laptop never held (a coordinator handed over to mid-chain) is
+            // skipped: the relay's refusal of the newest then says what is missing.
+            if let Ok(signed) = membership.version(version) {
+                self.publish(&signed)?;
+            }
+        }
+        self.publish(held.signed())
     }
 
     /// Fetches every roster version after the one held and imports them as one chain. Returns
