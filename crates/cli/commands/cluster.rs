@@ -13,10 +13,10 @@ use sealpost_core::format::enrol::Invite;
 use sealpost_core::format::roster::{
     MemberStatus, Policy, Role, Roster, RosterError, SignedRoster, VerifiedRoster, rfc3339,
 };
+use sealpost_core::identity::Identity;
 use sealpost_core::membership::{
     self, Imported, Membership, MembershipError, RosterChange, member_fingerprint,
 };
-use sealpost_core::identity::Identity;
 use sealpost_core::relay::{self, RelayClient, RelayError};
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
@@ -394,8 +394,8 @@ pub(crate) fn cluster(global: &Global, command: &ClusterCommand) -> Result<(), F
                 Desk::open(&home, &me)?.renew(args.valid_for.unwrap_or(ROSTER_VALIDITY), now)?;
             let shared = Shared::of(&home, &roster);
             if args.json {
-                let mut report = serde_json::to_value(RosterReport::of(&roster))
-                    .expect("a report serialises");
+                let mut report =
+                    serde_json::to_value(RosterReport::of(&roster)).expect("a report serialises");
                 report["relay"] = shared.json();
                 print_json(&report);
             } else {

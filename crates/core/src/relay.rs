@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, Response};
-use sealpost_format::relay::{Challenge, ErrorBody, LoginRequest, LoginResponse};
 use sealpost_format::enrol::{JoinRequest, MAX_REQUEST_BYTES};
+use sealpost_format::relay::{Challenge, ErrorBody, LoginRequest, LoginResponse};
 use sealpost_format::roster::{SignedRoster, VerifiedRoster};
 use serde::Deserialize;
 use time::OffsetDateTime;
