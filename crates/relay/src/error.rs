@@ -35,6 +35,17 @@ impl AppError {
         )
     }
 
+    /// The disk under the data directory is full (a blob write, or SQLite, ran out of room).
+    /// Nothing unrecorded is counted, so the client keeps its data and retries later.
+    pub fn disk_full() -> Self {
+        tracing::warn!("the data directory's disk is full");
+        Self::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "disk-full",
+            "the relay's disk is full; nothing was lost, try again later",
+        )
+    }
+
     /// A failure of the relay itself; the detail goes to the log, not to the client.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!(%detail, "internal error");

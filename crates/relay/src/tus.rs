@@ -69,12 +69,7 @@ fn check_resumable(headers: &HeaderMap) -> Result<(), AppError> {
 /// A write failure: a full disk is the client's to retry later (507), anything else internal.
 fn storage_error(e: std::io::Error) -> AppError {
     if e.kind() == std::io::ErrorKind::StorageFull {
-        tracing::warn!("blob directory full");
-        return AppError::new(
-            StatusCode::INSUFFICIENT_STORAGE,
-            "disk-full",
-            "the relay's disk is full; nothing was lost, try again later",
-        );
+        return AppError::disk_full();
     }
     AppError::internal(e)
 }
@@ -224,7 +219,7 @@ pub async fn create(
     let (row_id, uploader) = (id.clone(), member.member_id.to_string());
     let length_i = i64::try_from(length).map_err(AppError::internal)?;
     let (now_s, expires_s) = (now.unix_timestamp(), expires_at.unix_timestamp());
-    state
+    let inserted = state
         .store
         .call(move |conn| {
             conn.execute(
@@ -233,7 +228,13 @@ pub async fn create(
                 params![row_id, uploader, length_i, list, now_s, expires_s],
             )
         })
-        .await?;
+        .await;
+    if let Err(e) = inserted {
+        // No row, no file: a refused creation (SQLite out of room) leaves nothing behind that
+        // no sweep would ever delete.
+        let _ = tokio::fs::remove_file(partial_path(&state, &id)).await;
+        return Err(e);
+    }
     tracing::info!(upload = %id, length, recipients = to.len(), "upload created");
     let mut response = tus_headers(StatusCode::CREATED);
     set(&mut response, "Location", format!("/v1/uploads/{id}"));
@@ -415,6 +416,10 @@ pub async fn patch(
             hasher.update(&data);
             file.write_all(&data).await.map_err(storage_error)?;
         }
+        // tokio's File writes in the background: the error of the last write (a full disk)
+        // would surface only at a next write, and `sync_all` below drops it. `flush` reports
+        // it, so bytes that never reached the file are never counted.
+        file.flush().await.map_err(storage_error)?;
         Ok(())
     }
     .await;
@@ -438,10 +443,9 @@ pub async fn patch(
         let _ = file.set_len(upload.offset).await;
         return Err(storage_error(e));
     }
-    drop(file);
     let new_offset = upload.offset + written;
     let (row_id, offset_i) = (id.clone(), new_offset as i64);
-    state
+    let recorded = state
         .store
         .call(move |conn| {
             conn.execute(
@@ -449,7 +453,18 @@ pub async fn patch(
                 params![offset_i, row_id],
             )
         })
-        .await?;
+        .await;
+    if let Err(e) = recorded {
+        // SQLite had no room, so the new offset is not recorded: cut the bytes back now, giving
+        // the full disk its space back (the next PATCH would cut them anyway). On any other
+        // failure the outcome is unknown, so the file is left for the next PATCH to cut to
+        // whatever offset the database holds.
+        if e.status() == StatusCode::INSUFFICIENT_STORAGE {
+            let _ = file.set_len(upload.offset).await;
+        }
+        return Err(e);
+    }
+    drop(file);
     if new_offset == upload.length {
         complete(&state, &id).await?;
     }
