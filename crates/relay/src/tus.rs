@@ -599,7 +599,54 @@ pub async fn sweep_expired(state: &AppState) -> Result<usize, AppError> {
     if !ids.is_empty() {
         tracing::info!(count = ids.len(), "expired blobs swept");
     }
+    let orphans = sweep_orphans(state).await?;
+    if orphans > 0 {
+        tracing::info!(count = orphans, "orphan blob files swept");
+    }
     Ok(ids.len())
+}
+
+/// How long a blob file with no row is left alone: a creation writes its file, then its row.
+const ORPHAN_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Deletes files in `blobs/` that no upload row names — left by a crash between a sweep's
+/// rows and its files (above), or between a creation's file and its row — once untouched for
+/// [`ORPHAN_AGE`], so that a creation in progress is never raced.
+async fn sweep_orphans(state: &AppState) -> Result<usize, AppError> {
+    let known: std::collections::HashSet<String> = state
+        .store
+        .call(|conn| {
+            let mut statement = conn.prepare("SELECT id FROM uploads")?;
+            statement
+                .query_map([], |row| row.get(0))?
+                .collect::<rusqlite::Result<_>>()
+        })
+        .await?;
+    let cutoff = std::time::SystemTime::now() - ORPHAN_AGE;
+    let mut entries = tokio::fs::read_dir(state.store.blob_dir())
+        .await
+        .map_err(AppError::internal)?;
+    let mut removed = 0;
+    while let Some(entry) = entries.next_entry().await.map_err(AppError::internal)? {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if known.contains(name.strip_suffix(".partial").unwrap_or(name)) {
+            continue;
+        }
+        let untouched = entry
+            .metadata()
+            .await
+            .and_then(|m| m.modified())
+            .is_ok_and(|modified| modified < cutoff);
+        if untouched {
+            match tokio::fs::remove_file(entry.path()).await {
+                Ok(()) => removed += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(AppError::internal(e)),
+            }
+        }
+    }
+    Ok(removed)
 }
 
 /// Deletes a blob's files (partial or complete), whichever exist.

@@ -1264,6 +1264,45 @@ async fn expired_blobs_are_swept_with_their_rows_and_files() {
 }
 
 #[tokio::test]
+async fn the_sweep_deletes_old_files_no_upload_names_and_nothing_else() {
+    let relay = relay().await;
+    let kept = relay.create_ok(PARTNER, 10, &[IMO_A]).await;
+    relay
+        .patch(PARTNER, &kept, 0, b"0123456789")
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    let unfinished = relay.create_ok(PARTNER, 10, &[IMO_A]).await;
+    let blobs = relay.dir.path().join("blobs");
+    // Files a crash left without rows: one old enough to sweep, one that may belong to a
+    // creation in progress (its row not written yet).
+    let two_hours_ago = std::time::SystemTime::now() - StdDuration::from_secs(7200);
+    for name in [format!("{}.partial", random_id()), random_id()] {
+        let file = std::fs::File::create(blobs.join(&name)).unwrap();
+        file.set_modified(two_hours_ago).unwrap();
+    }
+    let fresh = format!("{}.partial", random_id());
+    std::fs::File::create(blobs.join(&fresh)).unwrap();
+    // The uploads' own files are old too: age never removes a file that has a row.
+    for name in [kept.clone(), format!("{unfinished}.partial")] {
+        let file = std::fs::File::options()
+            .write(true)
+            .open(blobs.join(&name))
+            .unwrap();
+        file.set_modified(two_hours_ago).unwrap();
+    }
+
+    let store = Store::open(&relay.dir.path().join("relay.sqlite")).unwrap();
+    let swept = sealpost_relay::tus::sweep_expired(&AppState::new(store, None))
+        .await
+        .unwrap();
+    assert_eq!(swept, 0, "nothing expired");
+    assert_eq!(
+        relay.blob_files(),
+        BTreeSet::from([kept.clone(), format!("{unfinished}.partial"), fresh])
+    );
+}
+
+#[tokio::test]
 async fn a_busy_upload_is_still_not_found_for_someone_else() {
     let relay = relay().await;
     let id = relay.create_ok(PARTNER, 10, &[IMO_A]).await;
