@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::{Request, Response, StatusCode};
+use axum::http::{HeaderValue, Request, Response, StatusCode, header};
 use axum::response::IntoResponse;
 use governor::middleware::NoOpMiddleware;
 use sealpost_format::MemberId;
@@ -95,16 +95,20 @@ pub fn forget_quiet_keys(limiter: &Limiter) {
 /// The refusal: 429 with the `Retry-After` the limiter computed and the usual JSON body.
 pub fn refusal(error: GovernorError) -> Response<Body> {
     match error {
-        GovernorError::TooManyRequests { wait_time, headers } => {
+        GovernorError::TooManyRequests { wait_time, .. } => {
+            // The limiter truncates the wait to whole seconds, so "0" would mean "under a
+            // second" and a well-behaved client would retry at once into another 429. One more
+            // second is always enough.
+            let wait = wait_time + 1;
             let mut response = AppError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate-limited",
-                format!("too many requests; wait {wait_time} s and try again"),
+                format!("too many requests; wait {wait} s and try again"),
             )
             .into_response();
-            if let Some(headers) = headers {
-                response.headers_mut().extend(headers);
-            }
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(wait));
             response
         }
         other => AppError::internal(other).into_response(),

@@ -812,7 +812,11 @@ async fn each_member_has_their_own_rate_limit_with_a_json_429() {
         .unwrap()
         .parse()
         .expect("Retry-After in seconds");
-    assert!(retry_after <= 1, "one request a second: {retry_after}");
+    // Never "0": the limiter's wait is under a second here, announced as one whole second.
+    assert!(
+        (1..=2).contains(&retry_after),
+        "one request a second: {retry_after}"
+    );
     let body: Value =
         serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
     assert_eq!(body["error"]["code"], "rate-limited", "{body}");
