@@ -306,7 +306,7 @@ impl Shared {
             Shared::Failed { url, error } => serde_json::json!({
                 "url": url,
                 "published": false,
-                "error": {"code": error.code(), "message": error.to_string()},
+                "error": crate::commands::relay::error_json(error),
             }),
         }
     }
@@ -567,7 +567,7 @@ impl Fetched {
             }),
             Fetched::Failed { url, error } => serde_json::json!({
                 "url": url,
-                "error": {"code": error.code(), "message": error.to_string()},
+                "error": crate::commands::relay::error_json(error),
             }),
         }
     }
@@ -817,7 +817,7 @@ pub(crate) fn join(global: &Global, args: &JoinArgs) -> Result<(), Failure> {
             "out": args.out.display().to_string(),
             "sent_to_relay": sent.as_ref().is_some_and(Result::is_ok),
             "relay_error": match &sent {
-                Some(Err(e)) => serde_json::json!({"code": e.code(), "message": e.to_string()}),
+                Some(Err(e)) => crate::commands::relay::error_json(e),
                 _ => serde_json::Value::Null,
             },
         }));

@@ -222,6 +222,12 @@ pub(crate) fn token(global: &Global, json: bool) -> Result<(), Failure> {
     Ok(())
 }
 
+/// A relay error inside a successful command's JSON answer (the relay was out of reach, but
+/// what the command did here stands): `{code, message}`, as in every error.
+pub(crate) fn error_json(e: &RelayError) -> serde_json::Value {
+    serde_json::json!({"code": e.code(), "message": e.to_string()})
+}
+
 impl From<RelayError> for Failure {
     fn from(e: RelayError) -> Self {
         Failure::new(e.code(), e)

@@ -627,7 +627,11 @@ async fn unknown_paths_methods_and_oversized_bodies_get_json_errors() {
 
 /// A genuine join request by the member with `seed`, answering a fresh invite.
 fn join_request(seed: u8) -> JoinRequest {
-    let secret = InviteSecret::random();
+    join_request_for(seed, &InviteSecret::random())
+}
+
+/// A genuine join request by the member with `seed`, answering the invite with `secret`.
+fn join_request_for(seed: u8, secret: &InviteSecret) -> JoinRequest {
     let body = JoinRequestBody {
         v: 1,
         cluster_id: first_roster().cluster_id,
@@ -639,7 +643,7 @@ fn join_request(seed: u8) -> JoinRequest {
         age_recipient: format!("age1joiner{seed}"),
         requested_at: OffsetDateTime::now_utc(),
     };
-    JoinRequest::create(&body, &secret, &key(seed))
+    JoinRequest::create(&body, secret, &key(seed))
 }
 
 async fn post_join(app: &Router, body: Vec<u8>) -> Reply {
@@ -740,22 +744,7 @@ async fn join_request_posts_are_bounded() {
     let mut accepted = 0;
     let mut refused = None;
     for seed in 30..30 + 25u8 {
-        let body = JoinRequestBody {
-            v: 1,
-            cluster_id: first_roster().cluster_id,
-            invite_id: secret.id(),
-            member_id: mid(seed),
-            name: format!("Flood {seed}"),
-            org: "Example NGO".into(),
-            sig_pk: pk(seed),
-            age_recipient: format!("age1flood{seed}"),
-            requested_at: OffsetDateTime::now_utc(),
-        };
-        let reply = post_join(
-            app,
-            JoinRequest::create(&body, &secret, &key(seed)).to_json(),
-        )
-        .await;
+        let reply = post_join(app, join_request_for(seed, &secret).to_json()).await;
         if reply.status == StatusCode::CREATED {
             accepted += 1;
         } else {
