@@ -265,6 +265,19 @@ fn kill_9_mid_upload_loses_nothing_and_duplicates_nothing() {
     }
     assert_downloads(&api, &uploads);
     assert_all_complete(&api, &relay, &uploads);
+    // After all that traffic, the log (at info) names no peer address and no token: the only
+    // address in it is the one the relay listens on.
+    let log = relay.log();
+    assert!(
+        log.contains("upload created"),
+        "the log is the relay's: {log}"
+    );
+    for line in log.lines().filter(|l| !l.contains("relay listening")) {
+        assert!(!line.contains("127.0.0.1"), "an address in the log: {line}");
+        for token in api.tokens() {
+            assert!(!line.contains(token), "a token in the log: {line}");
+        }
+    }
     eprintln!("kill_9_mid_upload: {:.1?}", started.elapsed());
 }
 

@@ -353,6 +353,11 @@ impl Api {
         api
     }
 
+    /// Every bearer token the members hold.
+    pub fn tokens(&self) -> impl Iterator<Item = &str> {
+        self.tokens.values().map(String::as_str)
+    }
+
     /// Logs `seed` in (challenge, signature) and returns a fresh bearer token.
     pub fn login(&self, seed: u8) -> String {
         let reply = self.send(self.http.get(self.at("/v1/login/challenge")));
