@@ -517,9 +517,14 @@ fn invite(
             .map_or_else(String::new, |o| format!(" of {o}")),
         date(invite.expires_at)
     );
+    let then = if invite.relay.is_some() {
+        "their request reaches you through the relay (`sealpost cluster requests`)"
+    } else {
+        "they send you the request file it writes"
+    };
     println!(
         "Give the code to that person only (read it by phone, or send it by chat); they run \
-         `sealpost join CODE` and send you the request file it writes."
+         `sealpost join CODE` and {then}."
     );
     println!("{code}");
     Ok(())
