@@ -6,7 +6,7 @@ use std::io::Read;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::blocking::{Client, Response};
+use reqwest::blocking::{Client, RequestBuilder, Response};
 use sealpost_format::enrol::{JoinRequest, MAX_REQUEST_BYTES};
 use sealpost_format::relay::{Challenge, ErrorBody, LoginRequest, LoginResponse};
 use sealpost_format::roster::{SignedRoster, VerifiedRoster};
@@ -198,6 +198,17 @@ impl RelayClient {
         }
     }
 
+    /// Sends `request` and returns the body of a successful answer, or the relay's refusal.
+    fn call(&self, request: RequestBuilder) -> Result<Vec<u8>, RelayError> {
+        let response = request.send().map_err(|e| self.unreachable(e))?;
+        self.success(response)
+    }
+
+    /// Parses an answer's JSON; anything else means this is not a relay speaking.
+    fn json<T: serde::de::DeserializeOwned>(&self, body: &[u8]) -> Result<T, RelayError> {
+        serde_json::from_slice(body).map_err(|e| self.protocol(e.to_string()))
+    }
+
     /// The newest roster the relay holds (unverified), or `None`.
     pub fn roster(&self, version: Option<u64>) -> Result<Option<SignedRoster>, RelayError> {
         let url = match version {
@@ -216,16 +227,13 @@ impl RelayClient {
 
     /// Uploads a signed roster; the relay checks it under the roster rules.
     pub fn publish(&self, roster: &SignedRoster) -> Result<Published, RelayError> {
-        let response = self
-            .http
-            .put(format!("{}/v1/roster", self.base))
-            .header("Content-Type", "application/json")
-            .body(roster.to_json())
-            .send()
-            .map_err(|e| self.unreachable(e))?;
-        let body = self.success(response)?;
-        let answer: serde_json::Value =
-            serde_json::from_slice(&body).map_err(|e| self.protocol(e.to_string()))?;
+        let body = self.call(
+            self.http
+                .put(format!("{}/v1/roster", self.base))
+                .header("Content-Type", "application/json")
+                .body(roster.to_json()),
+        )?;
+        let answer: serde_json::Value = self.json(&body)?;
         let version = answer["version"]
             .as_u64()
             .ok_or_else(|| self.protocol("no version in the answer"))?;
@@ -302,21 +310,14 @@ impl RelayClient {
 
     /// Logs in with the member's signing key and returns a bearer token.
     pub fn login(&self, me: &Identity) -> Result<LoginResponse, RelayError> {
-        let response = self
-            .http
-            .get(format!("{}/v1/login/challenge", self.base))
-            .send()
-            .map_err(|e| self.unreachable(e))?;
-        let challenge: Challenge = serde_json::from_slice(&self.success(response)?)
-            .map_err(|e| self.protocol(e.to_string()))?;
+        let challenge: Challenge =
+            self.json(&self.call(self.http.get(format!("{}/v1/login/challenge", self.base)))?)?;
         let answer = LoginRequest::sign(me.member_id(), challenge.nonce, me.signing_key());
-        let response = self
+        let login = self
             .http
             .post(format!("{}/v1/login", self.base))
-            .json(&answer)
-            .send()
-            .map_err(|e| self.unreachable(e))?;
-        let body = self.success(response).map_err(|e| match e {
+            .json(&answer);
+        let body = self.call(login).map_err(|e| match e {
             // The relay says no more than "unauthorized", on purpose; the member's app can
             // say what that usually means.
             RelayError::Refused { status, code, .. } if code == "unauthorized" => {
@@ -332,22 +333,19 @@ impl RelayClient {
             }
             other => other,
         })?;
-        serde_json::from_slice(&body).map_err(|e| self.protocol(e.to_string()))
+        self.json(&body)
     }
 
     /// Posts a join request for the coordinator (no login: the member is not in the roster
     /// yet). Returns the relay's id for it; posting the same request again is harmless.
     pub fn submit_join_request(&self, request: &JoinRequest) -> Result<String, RelayError> {
-        let response = self
-            .http
-            .post(format!("{}/v1/join-requests", self.base))
-            .header("Content-Type", "application/json")
-            .body(request.to_json())
-            .send()
-            .map_err(|e| self.unreachable(e))?;
-        let body = self.success(response)?;
-        let answer: serde_json::Value =
-            serde_json::from_slice(&body).map_err(|e| self.protocol(e.to_string()))?;
+        let body = self.call(
+            self.http
+                .post(format!("{}/v1/join-requests", self.base))
+                .header("Content-Type", "application/json")
+                .body(request.to_json()),
+        )?;
+        let answer: serde_json::Value = self.json(&body)?;
         answer["id"]
             .as_str()
             .map(str::to_owned)
@@ -356,26 +354,23 @@ impl RelayClient {
 
     /// The join requests waiting on the relay (the coordinator's token only).
     pub fn join_requests(&self, token: &str) -> Result<Vec<WaitingRequest>, RelayError> {
-        let response = self
-            .http
-            .get(format!("{}/v1/join-requests", self.base))
-            .bearer_auth(token)
-            .send()
-            .map_err(|e| self.unreachable(e))?;
-        let list: WaitingList = serde_json::from_slice(&self.success(response)?)
-            .map_err(|e| self.protocol(e.to_string()))?;
+        let list: WaitingList = self.json(
+            &self.call(
+                self.http
+                    .get(format!("{}/v1/join-requests", self.base))
+                    .bearer_auth(token),
+            )?,
+        )?;
         Ok(list.items)
     }
 
     /// One waiting join request, as its member posted it.
     pub fn fetch_join_request(&self, token: &str, id: &str) -> Result<Vec<u8>, RelayError> {
-        let response = self
-            .http
-            .get(format!("{}/v1/join-requests/{id}", self.base))
-            .bearer_auth(token)
-            .send()
-            .map_err(|e| self.unreachable(e))?;
-        let body = self.success(response)?;
+        let body = self.call(
+            self.http
+                .get(format!("{}/v1/join-requests/{id}", self.base))
+                .bearer_auth(token),
+        )?;
         if body.len() > MAX_REQUEST_BYTES {
             return Err(self.protocol(format!(
                 "join request {id} is {} bytes, larger than any request",
@@ -387,13 +382,12 @@ impl RelayClient {
 
     /// Deletes a waiting join request (the coordinator has it now).
     pub fn delete_join_request(&self, token: &str, id: &str) -> Result<(), RelayError> {
-        let response = self
-            .http
-            .delete(format!("{}/v1/join-requests/{id}", self.base))
-            .bearer_auth(token)
-            .send()
-            .map_err(|e| self.unreachable(e))?;
-        self.success(response).map(drop)
+        self.call(
+            self.http
+                .delete(format!("{}/v1/join-requests/{id}", self.base))
+                .bearer_auth(token),
+        )
+        .map(drop)
     }
 
     /// The coordinator's pass over the relay: fetches every waiting join request onto the desk
