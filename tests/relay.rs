@@ -85,6 +85,7 @@ fn members_enrol_pull_the_roster_and_log_in_through_a_real_relay() {
     let sandbox = Sandbox::new();
     let coordinator = sandbox.member("Aye Aye");
     sandbox.member("Ko Ko");
+    sandbox.member("Thida");
     let run =
         |member: &str, args: &[&str]| sandbox.sealpost(member).args(args).arg("--json").unlocked();
     run(
@@ -180,6 +181,38 @@ fn members_enrol_pull_the_roster_and_log_in_through_a_real_relay() {
     run("Ko Ko", &["relay-token"])
         .run()
         .assert_json_error("relay-refused", "not in its current roster");
+
+    // Approving by id a request still on the relay fetches it first: no `cluster requests`
+    // needed in between.
+    let invited = run(
+        "Aye Aye",
+        &[
+            "cluster", "invite", "--role", "partner", "--relay", &relay.url,
+        ],
+    )
+    .succeeds()
+    .json();
+    let request = sandbox.path("thida-join.json");
+    let joined = run(
+        "Thida",
+        &[
+            "join",
+            text(&invited, "code"),
+            "--out",
+            request.to_str().unwrap(),
+        ],
+    )
+    .succeeds()
+    .json();
+    assert_eq!(joined["sent_to_relay"], true, "{joined}");
+    let approved = run(
+        "Aye Aye",
+        &["cluster", "approve", text(&joined, "request_id")],
+    )
+    .succeeds()
+    .json();
+    assert_eq!(approved["change"], "joined", "{approved}");
+    assert_eq!(approved["relay"]["published"], true, "{approved}");
 }
 
 #[test]

@@ -688,16 +688,20 @@ fn approve(
     let desk = Desk::open(home, &me)?;
     let path = Path::new(&args.request);
     let bytes;
-    if !path.is_file() {
-        // The request may still be waiting on the relay; a relay out of reach is no reason
-        // not to approve one already here.
-        Fetched::from_relay(home, &desk, &me, now).tell(true);
-    }
     let request = if path.is_file() {
         bytes = read_request(path)?;
         desk.load_request(RequestRef::Bytes(&bytes))?
     } else {
-        desk.load_request(RequestRef::Id(&args.request))?
+        let id = RequestRef::Id(&args.request);
+        match desk.load_request(id) {
+            Ok(request) => request,
+            // Not on the desk yet: it may still be waiting on the relay. (One already here is
+            // approved without asking the relay, which may be out of reach.)
+            Err(_) => {
+                Fetched::from_relay(home, &desk, &me, now).tell(true);
+                desk.load_request(id)?
+            }
+        }
     };
     let done = desk.approve(&request, now)?;
     report_change(home, &done, args.json, || match done.what {
