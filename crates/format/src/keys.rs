@@ -124,6 +124,8 @@ pub enum SigningContext {
     KeyChange,
     /// A member's answer to a relay's login challenge.
     Login,
+    /// A checkpoint of a member's audit log (the hash of its newest entry), signed by them.
+    LogCheckpoint,
 }
 
 impl SigningContext {
@@ -135,6 +137,7 @@ impl SigningContext {
             SigningContext::JoinRequest => b"sealpost/v1/join-request\n",
             SigningContext::KeyChange => b"sealpost/v1/key-change\n",
             SigningContext::Login => b"sealpost/v1/login\n",
+            SigningContext::LogCheckpoint => b"sealpost/v1/log-checkpoint\n",
         }
     }
 

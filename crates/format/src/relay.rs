@@ -68,6 +68,33 @@ pub struct LoginResponse {
     pub expires_at: OffsetDateTime,
 }
 
+/// One parcel waiting in a member's mailbox (`GET /v1/mailbox`). The relay knows only the
+/// opaque blob, its size, who uploaded it and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailboxItem {
+    /// The blob's id (32 lowercase hex digits), for `GET /v1/blobs/{id}` and the ack.
+    pub id: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The uploader's member id (unchecked: the parcel's signature says who sealed it).
+    pub from: MemberId,
+    /// When it reached the mailbox.
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
+    /// When the relay will delete it.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// `GET /v1/mailbox`: the caller's waiting parcels, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mailbox {
+    /// The items.
+    pub items: Vec<MailboxItem>,
+}
+
 /// Every refusal's body: `{"error": {"code", "message"}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rusqlite::{OptionalExtension, params};
-use serde::Serialize;
+use sealpost_format::relay::{Mailbox, MailboxItem};
 use time::OffsetDateTime;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
@@ -37,23 +37,11 @@ fn valid_id(id: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-/// One mailbox item.
-#[derive(Debug, Serialize)]
-pub struct Item {
-    id: String,
-    size: u64,
-    from: String,
-    #[serde(with = "time::serde::rfc3339")]
-    received_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    expires_at: OffsetDateTime,
-}
-
 /// `GET /v1/mailbox`.
 pub async fn list(
     State(state): State<AppState>,
     member: Member,
-) -> Result<Json<serde_json::Value>, AppError> {
+) -> Result<Json<Mailbox>, AppError> {
     let me = member.member_id.to_string();
     let now_s = OffsetDateTime::now_utc().unix_timestamp();
     let rows: Vec<(String, i64, String, i64, i64)> = state
@@ -83,16 +71,16 @@ pub async fn list(
     let items = rows
         .into_iter()
         .map(|(id, size, from, received, expires)| {
-            Ok(Item {
+            Ok(MailboxItem {
                 id,
                 size: size as u64,
-                from,
+                from: from.parse().map_err(AppError::internal)?,
                 received_at: time(received)?,
                 expires_at: time(expires)?,
             })
         })
         .collect::<Result<Vec<_>, AppError>>()?;
-    Ok(Json(serde_json::json!({ "items": items })))
+    Ok(Json(Mailbox { items }))
 }
 
 /// The size of blob `id` if `member` may read it (an addressee or the uploader).

@@ -399,8 +399,14 @@ pub async fn patch(
     let mut hasher = Sha256::new();
     let mut body = body;
     let outcome: Result<(), AppError> = async {
-        while let Some(frame) = body.frame().await {
-            // A cut connection ends the body early; what arrived is kept (below).
+        loop {
+            // A cut connection ends the body early; what arrived is kept (below). So does a
+            // body that stops arriving: when a link dies without a reset, the connection looks
+            // alive until TCP gives up, minutes later, and meanwhile this PATCH would hold the
+            // upload busy (423) against the client's resumed PATCH on a new connection.
+            let Ok(Some(frame)) = tokio::time::timeout(BODY_IDLE, body.frame()).await else {
+                break;
+            };
             let Ok(frame) = frame else { break };
             let Ok(data) = frame.into_data() else {
                 continue;
@@ -472,6 +478,9 @@ pub async fn patch(
     set(&mut response, "Upload-Offset", new_offset);
     Ok(response)
 }
+
+/// How long a PATCH body may stay silent before it is treated as cut (keeping what arrived).
+const BODY_IDLE: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// One PATCH at a time per upload: two writers at one offset would interleave bytes.
 struct Busy {
