@@ -12,6 +12,9 @@ use sealpost_core::{IdentityError, KeystoreError, PassphraseError};
 pub(crate) struct Failure {
     code: &'static str,
     message: String,
+    /// The command already printed its JSON result (which says what went wrong): only the
+    /// line on stderr and the exit code remain.
+    json_shown: bool,
 }
 
 impl Failure {
@@ -19,7 +22,14 @@ impl Failure {
         Self {
             code,
             message: message.to_string(),
+            json_shown: false,
         }
+    }
+
+    /// Marks the JSON output as already printed (when `json` is set).
+    pub(crate) fn already_shown(mut self, json: bool) -> Self {
+        self.json_shown = json;
+        self
     }
 
     /// Prints the reason on one line of stderr; with `--json`, also `{"error":{code,message}}`
@@ -27,7 +37,7 @@ impl Failure {
     pub(crate) fn report(&self, json: bool) {
         let one_line = self.message.replace(['\n', '\r'], " ");
         eprintln!("sealpost: error: {one_line}");
-        if json {
+        if json && !self.json_shown {
             let body = serde_json::json!({"error": {"code": self.code, "message": one_line}});
             println!("{body}");
         }

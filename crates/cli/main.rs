@@ -48,9 +48,26 @@ enum Command {
     /// Back up, export or restore your identity
     #[command(subcommand)]
     Identity(commands::identity::IdentityCommand),
-    /// Seal files into an encrypted, signed parcel
+    /// Seal files into a parcel and send it through the relay (it waits in the outbox while
+    /// offline)
+    Send(commands::mailroom::SendArgs),
+    /// Send what is in the outbox and fetch new parcels; --watch keeps doing it
+    Sync(commands::mailroom::SyncArgs),
+    /// Parcels waiting to be uploaded, with how far each got
+    Outbox(commands::relay::JsonArg),
+    /// Parcels received, newest first
+    Inbox(commands::relay::JsonArg),
+    /// Parcels you sent, with every recipient and their receipts (delivered, opened, deleted)
+    Sent(commands::relay::JsonArg),
+    /// Send corrected files that replace a parcel you sent
+    Correct(commands::mailroom::CorrectArgs),
+    /// Ask the recipients of a parcel you sent to delete it (and delete it on the relay)
+    Delete(commands::mailroom::DeleteArgs),
+    /// The audit log of everything done with parcels here; --verify checks it was not altered
+    Log(commands::mailroom::LogArgs),
+    /// Seal files into an encrypted, signed parcel file (to share without the relay)
     Seal(commands::parcel::SealArgs),
-    /// Verify a parcel completely and write its files to a folder
+    /// Open a parcel: a received one by its id, or a parcel file; verified completely first
     Open(commands::parcel::OpenArgs),
     /// Show a parcel's signed manifest without opening its files
     Inspect(commands::parcel::InspectArgs),
@@ -99,6 +116,14 @@ fn main() -> ExitCode {
         Command::Init(args) => commands::identity::init(&cli.global, args),
         Command::Whoami(args) => commands::identity::whoami(&cli.global, args),
         Command::Identity(cmd) => commands::identity::identity(&cli.global, cmd),
+        Command::Send(args) => commands::mailroom::send(&cli.global, args),
+        Command::Sync(args) => commands::mailroom::sync(&cli.global, args),
+        Command::Outbox(args) => commands::mailroom::outbox(&cli.global, args.json),
+        Command::Inbox(args) => commands::mailroom::inbox(&cli.global, args.json),
+        Command::Sent(args) => commands::mailroom::sent(&cli.global, args.json),
+        Command::Correct(args) => commands::mailroom::correct(&cli.global, args),
+        Command::Delete(args) => commands::mailroom::delete(&cli.global, args),
+        Command::Log(args) => commands::mailroom::log(&cli.global, args),
         Command::Seal(args) => commands::parcel::seal(&cli.global, args),
         Command::Open(args) => commands::parcel::open(&cli.global, args),
         Command::Inspect(args) => commands::parcel::inspect(&cli.global, args),
@@ -152,6 +177,12 @@ impl Command {
             Command::Init(a) => a.json,
             Command::Whoami(a) => a.json,
             Command::Identity(c) => c.wants_json(),
+            Command::Send(a) => a.json(),
+            Command::Sync(a) => a.json,
+            Command::Outbox(a) | Command::Inbox(a) | Command::Sent(a) => a.json,
+            Command::Correct(a) => a.json(),
+            Command::Delete(a) => a.json(),
+            Command::Log(a) => a.json,
             Command::Seal(a) => a.json,
             Command::Open(a) => a.json,
             Command::Inspect(a) => a.json,

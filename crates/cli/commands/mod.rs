@@ -2,5 +2,6 @@
 
 pub(crate) mod cluster;
 pub(crate) mod identity;
+pub(crate) mod mailroom;
 pub(crate) mod parcel;
 pub(crate) mod relay;

@@ -55,17 +55,17 @@ pub(crate) struct SealArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct OpenArgs {
-    /// The parcel file
+    /// A received parcel's id (from `sealpost inbox`), or a parcel file
+    #[arg(value_name = "PARCEL_ID|FILE")]
     parcel: PathBuf,
-    /// The folder to write the files into (created if needed; files are never overwritten)
-    #[arg(
-        short,
-        long,
-        value_name = "DIR",
-        required_unless_present = "check",
-        conflicts_with = "check"
-    )]
+    /// The folder to write the files into (created if needed; files are never overwritten).
+    /// For a received parcel the default is Sealpost's own folder, which deletion requests
+    /// can reach
+    #[arg(short, long, value_name = "DIR", conflicts_with = "check")]
     output: Option<PathBuf>,
+    /// Do not ask before writing a highly-confidential parcel's files
+    #[arg(long)]
+    yes: bool,
     /// Verify the whole parcel but write nothing
     #[arg(long)]
     check: bool,
@@ -233,6 +233,7 @@ pub(crate) fn seal(global: &Global, args: &SealArgs) -> Result<(), Failure> {
         .collect::<Result<Vec<_>, _>>()?;
     let sender = unlock(global)?;
     let request = SealRequest {
+        purpose: Default::default(),
         label: args.label,
         note: args.note.clone(),
         files,
@@ -425,6 +426,35 @@ struct OpenReport<'a> {
 }
 
 pub(crate) fn open(global: &Global, args: &OpenArgs) -> Result<(), Failure> {
+    // A parcel id that is not also a file name: a parcel held in the mailroom.
+    if !args.parcel.exists()
+        && let Some(id) = args
+            .parcel
+            .to_str()
+            .filter(|s| s.parse::<sealpost_format::ParcelId>().is_ok())
+    {
+        if args.check || args.reader.password_file.is_some() || args.reader.expect_sender.is_some()
+        {
+            return Err(Failure::new(
+                "usage",
+                "--check, --password-file and --expect-sender apply to parcel files; a received                  parcel was verified when it arrived and is verified again as it opens",
+            ));
+        }
+        return crate::commands::mailroom::open_held(
+            global,
+            id,
+            args.output.as_deref(),
+            args.yes,
+            args.reader.allow_untrusted_sender,
+            args.json,
+        );
+    }
+    if args.output.is_none() && !args.check {
+        return Err(Failure::new(
+            "usage",
+            "give -o DIR to write the parcel's files, or --check to only verify it",
+        ));
+    }
     let opener = Opener::load(global, &args.reader)?;
     let (options, _) = args.reader.options(global)?;
     let destination = match &args.output {

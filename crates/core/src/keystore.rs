@@ -503,16 +503,29 @@ impl Home {
 
 /// An identity document sealed to one age recipient.
 fn seal_document(identity: &Identity, to: &age::x25519::Recipient) -> Vec<u8> {
-    let document = identity.to_document();
+    seal_secret(identity.to_document().as_bytes(), to)
+}
+
+/// Encrypts a small secret to one X25519 recipient (an age file).
+pub(crate) fn seal_secret(secret: &[u8], to: &age::x25519::Recipient) -> Vec<u8> {
     let encryptor = age::Encryptor::with_recipients(iter::once(to as &dyn age::Recipient))
         .expect("one recipient");
-    let mut out = Vec::with_capacity(document.len() + 256);
+    let mut out = Vec::with_capacity(secret.len() + 256);
     let mut writer = encryptor.wrap_output(&mut out).expect("writing to memory");
-    writer
-        .write_all(document.as_bytes())
-        .expect("writing to memory");
+    writer.write_all(secret).expect("writing to memory");
     writer.finish().expect("writing to memory");
     out
+}
+
+/// Decrypts a secret sealed by [`seal_secret`] with any of `keys`; the error says why not.
+pub(crate) fn open_secret(sealed: &[u8], keys: &[Identity]) -> Result<Zeroizing<Vec<u8>>, String> {
+    let decryptor = age::Decryptor::new(sealed).map_err(|e| e.to_string())?;
+    let mut reader = decryptor
+        .decrypt(keys.iter().map(|k| k.age_identity() as &dyn age::Identity))
+        .map_err(|e| format!("none of your keys opens it ({e})"))?;
+    let mut secret = Zeroizing::new(Vec::new());
+    reader.read_to_end(&mut secret).map_err(|e| e.to_string())?;
+    Ok(secret)
 }
 
 fn open_sealed_document(
@@ -524,14 +537,7 @@ fn open_sealed_document(
         file: path.display().to_string(),
         reason,
     };
-    let decryptor = age::Decryptor::new(sealed).map_err(|e| damaged(e.to_string()))?;
-    let mut reader = decryptor
-        .decrypt(keys.iter().map(|k| k.age_identity() as &dyn age::Identity))
-        .map_err(|e| damaged(format!("none of your keys opens it ({e})")))?;
-    let mut document = Zeroizing::new(Vec::new());
-    reader
-        .read_to_end(&mut document)
-        .map_err(|e| damaged(e.to_string()))?;
+    let document = open_secret(sealed, keys).map_err(damaged)?;
     let text = std::str::from_utf8(&document).map_err(|_| damaged("not UTF-8 text".into()))?;
     Ok(Identity::from_document(text)?)
 }
@@ -591,7 +597,7 @@ impl Backup {
     }
 }
 
-fn read_bounded(path: &Path) -> Result<Vec<u8>, KeystoreError> {
+pub(crate) fn read_bounded(path: &Path) -> Result<Vec<u8>, KeystoreError> {
     let file =
         std::fs::File::open(path).map_err(io_err(format!("cannot open {}", path.display())))?;
     let mut bytes = Vec::new();

@@ -9,7 +9,10 @@
 //!   rules for accepting a newer one, and addressing members through it.
 //! - [`coordinator`]: the coordinator's desk: invites, join and key-change requests, and each
 //!   change that produces the next roster version.
-//! - [`relay`]: the relay client: fetching and publishing the roster, logging in.
+//! - [`relay`]: the relay client: the roster, logging in, uploads, the mailbox, downloads.
+//! - [`mailroom`]: the member's parcels on this computer (an encrypted store and a vault of
+//!   sealed parcels) and the sync engine: outbox, inbox, receipts, corrections, deletions, and
+//!   the audit log.
 //! - [`parcel`]: sealing files into a parcel and opening one, per parcel format v1.
 //! - [`passphrase`]: secrets typed by people (identity passphrases, parcel passwords).
 //! - [`progress`]: how long-running work reports progress to a user interface.
@@ -21,6 +24,7 @@ pub mod coordinator;
 mod fsutil;
 pub mod identity;
 pub mod keystore;
+pub mod mailroom;
 pub mod membership;
 pub mod parcel;
 pub mod passphrase;
@@ -29,6 +33,7 @@ pub mod relay;
 
 pub use identity::{Identity, IdentityError, MemberCard};
 pub use keystore::{Backup, Home, KeystoreError, KeystoreKind, Profile, Protection};
+pub use mailroom::{Mailroom, MailroomError};
 pub use passphrase::{Passphrase, PassphraseError};
 pub use sealpost_format as format;
 

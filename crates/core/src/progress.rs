@@ -11,6 +11,10 @@ pub enum Phase {
     Sealing,
     /// Decrypting, checking and writing the files of a parcel.
     Opening,
+    /// Sending a sealed parcel to the relay (bytes of the sealed parcel).
+    Uploading,
+    /// Fetching a sealed parcel from the relay (bytes of the sealed parcel).
+    Downloading,
 }
 
 /// Receives progress updates. All methods default to doing nothing.

@@ -7,8 +7,11 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, RequestBuilder, Response};
+use sealpost_format::MemberId;
 use sealpost_format::enrol::{JoinRequest, MAX_REQUEST_BYTES};
-use sealpost_format::relay::{Challenge, ErrorBody, LoginRequest, LoginResponse};
+use sealpost_format::relay::{
+    Challenge, ErrorBody, LoginRequest, LoginResponse, Mailbox, MailboxItem,
+};
 use sealpost_format::roster::{SignedRoster, VerifiedRoster};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -66,6 +69,14 @@ pub enum RelayError {
     /// A request fetched from the relay could not be kept on the coordinator's desk.
     #[error(transparent)]
     Desk(#[from] CoordinatorError),
+    /// Storing what came from the relay failed on this computer.
+    #[error("{context}: {source}")]
+    Local {
+        /// What was being done.
+        context: String,
+        /// What the OS said.
+        source: std::io::Error,
+    },
 }
 
 impl RelayError {
@@ -78,6 +89,7 @@ impl RelayError {
             RelayError::Protocol { .. } => "relay-protocol",
             RelayError::Membership(e) => e.code(),
             RelayError::Desk(e) => e.code(),
+            RelayError::Local { .. } => "local-io",
         }
     }
 }
@@ -119,7 +131,11 @@ pub struct Collected {
 #[derive(Debug, Clone)]
 pub struct RelayClient {
     base: String,
+    /// Short requests: each must finish within a minute.
     http: Client,
+    /// Uploads and downloads, which may take hours on a field office's link: no overall
+    /// deadline, but a dead connection is noticed by TCP within about half a minute.
+    transfer: Client,
 }
 
 /// What publishing a roster did.
@@ -139,9 +155,24 @@ impl RelayClient {
             .timeout(Duration::from_secs(60))
             .build()
             .expect("an HTTP client with default TLS settings builds");
+        let transfer = Client::builder()
+            .connect_timeout(Duration::from_secs(15))
+            .timeout(None)
+            // A receiving side that goes silent (a cut link, a laptop lid closed) is found by
+            // keep-alive probes; a sending side whose bytes stay unacknowledged, by
+            // TCP_USER_TIMEOUT. Either way the transfer fails and is resumed, never stuck.
+            .tcp_keepalive(Duration::from_secs(10))
+            .tcp_keepalive_interval(Duration::from_secs(5))
+            .tcp_keepalive_retries(4);
+        #[cfg(target_os = "linux")]
+        let transfer = transfer.tcp_user_timeout(Duration::from_secs(30));
+        let transfer = transfer
+            .build()
+            .expect("an HTTP client with default TLS settings builds");
         Self {
             base: url.trim_end_matches('/').to_owned(),
             http,
+            transfer,
         }
     }
 
@@ -416,4 +447,210 @@ impl RelayClient {
         }
         Ok(collected)
     }
+}
+
+/// Parcels in transit: tus uploads, the mailbox, ranged downloads. Each call is one HTTP
+/// request; resuming and retrying are the sync engine's business (`crate::mailroom`).
+impl RelayClient {
+    fn bearer(&self, request: RequestBuilder, token: &str) -> RequestBuilder {
+        request.header(reqwest::header::AUTHORIZATION, format!("Bearer {token}"))
+    }
+
+    fn upload_url(&self, id: &str) -> String {
+        format!("{}/v1/uploads/{id}", self.base)
+    }
+
+    /// Creates an upload of `length` bytes addressed to `to` (tus creation); returns its id.
+    /// The metadata names only member ids, never anything about the content.
+    pub fn create_upload(
+        &self,
+        token: &str,
+        length: u64,
+        to: &[MemberId],
+    ) -> Result<String, RelayError> {
+        let ids = to
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let request = self
+            .bearer(self.http.post(format!("{}/v1/uploads", self.base)), token)
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Length", length)
+            .header(
+                "Upload-Metadata",
+                format!("to {}", data_encoding::BASE64.encode(ids.as_bytes())),
+            );
+        let response = request.send().map_err(|e| self.unreachable(e))?;
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        self.success(response)?;
+        let location = location.ok_or_else(|| self.protocol("no Location for the new upload"))?;
+        let id = location.rsplit('/').next().unwrap_or_default();
+        if !is_blob_id(id) {
+            return Err(self.protocol(format!("an upload id that is not one: {location:?}")));
+        }
+        Ok(id.to_owned())
+    }
+
+    /// The relay's offset of upload `id` (tus HEAD), or `None` when the relay no longer knows
+    /// it (expired, or deleted).
+    pub fn upload_offset(&self, token: &str, id: &str) -> Result<Option<u64>, RelayError> {
+        let request = self
+            .bearer(self.http.head(self.upload_url(id)), token)
+            .header("Tus-Resumable", "1.0.0");
+        let response = request.send().map_err(|e| self.unreachable(e))?;
+        if response.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let offset = offset_header(&response);
+        self.success(response)?;
+        offset
+            .map(Some)
+            .ok_or_else(|| self.protocol("no Upload-Offset in its answer"))
+    }
+
+    /// Appends `len` bytes read from `body` at `offset` (tus PATCH); returns the new offset.
+    /// If the connection breaks, the relay keeps what arrived: ask [`Self::upload_offset`].
+    pub fn patch_upload(
+        &self,
+        token: &str,
+        id: &str,
+        offset: u64,
+        body: impl Read + Send + 'static,
+        len: u64,
+    ) -> Result<u64, RelayError> {
+        let request = self
+            .bearer(self.transfer.patch(self.upload_url(id)), token)
+            .header("Tus-Resumable", "1.0.0")
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/offset+octet-stream",
+            )
+            .header("Upload-Offset", offset)
+            .body(reqwest::blocking::Body::sized(body, len));
+        let response = request.send().map_err(|e| self.unreachable(e))?;
+        let new_offset = offset_header(&response);
+        self.success(response)?;
+        new_offset.ok_or_else(|| self.protocol("no Upload-Offset in its answer"))
+    }
+
+    /// Deletes blob (or upload) `id` everywhere (uploader only). `false` when the relay did not
+    /// have it any more.
+    pub fn delete_blob(&self, token: &str, id: &str) -> Result<bool, RelayError> {
+        let request = self.bearer(
+            self.http.delete(format!("{}/v1/blobs/{id}", self.base)),
+            token,
+        );
+        match self.call(request) {
+            Ok(_) => Ok(true),
+            Err(RelayError::Refused { status: 404, .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The parcels waiting for this member, oldest first.
+    pub fn mailbox(&self, token: &str) -> Result<Vec<MailboxItem>, RelayError> {
+        let request = self.bearer(self.http.get(format!("{}/v1/mailbox", self.base)), token);
+        let mailbox: Mailbox = self.json(&self.call(request)?)?;
+        if let Some(bad) = mailbox.items.iter().find(|i| !is_blob_id(&i.id)) {
+            return Err(self.protocol(format!("a mailbox item id that is not one: {:?}", bad.id)));
+        }
+        Ok(mailbox.items)
+    }
+
+    /// Writes blob `id` from byte `from` on to `out` (`Range: bytes=from-`), at most `size -
+    /// from` bytes (the relay is not believed about sizes). Returns how many bytes were written:
+    /// on a broken connection, those bytes are still good to keep and resume after.
+    pub fn download(
+        &self,
+        token: &str,
+        id: &str,
+        from: u64,
+        size: u64,
+        out: &mut dyn std::io::Write,
+    ) -> Result<u64, (u64, RelayError)> {
+        let mut request = self.bearer(
+            self.transfer.get(format!("{}/v1/blobs/{id}", self.base)),
+            token,
+        );
+        if from > 0 {
+            request = request.header(reqwest::header::RANGE, format!("bytes={from}-"));
+        }
+        let response = request.send().map_err(|e| (0, self.unreachable(e)))?;
+        let status = response.status();
+        let expected = if from > 0 {
+            StatusCode::PARTIAL_CONTENT
+        } else {
+            StatusCode::OK
+        };
+        if status != expected {
+            let refusal = self.success(response).err().unwrap_or_else(|| {
+                self.protocol(format!("HTTP {status} to a download from byte {from}"))
+            });
+            return Err((0, refusal));
+        }
+        let mut body = response.take(size.saturating_sub(from));
+        let mut written = 0u64;
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = match body.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err((
+                        written,
+                        RelayError::Unreachable {
+                            url: self.base.clone(),
+                            reason: format!("the download broke off: {e}"),
+                        },
+                    ));
+                }
+            };
+            out.write_all(&buf[..n]).map_err(|e| {
+                (
+                    written,
+                    RelayError::Local {
+                        context: "cannot store the download".into(),
+                        source: e,
+                    },
+                )
+            })?;
+            written += n as u64;
+        }
+        Ok(written)
+    }
+
+    /// Removes blob `id` from this member's mailbox.
+    pub fn ack(&self, token: &str, id: &str) -> Result<(), RelayError> {
+        let request = self.bearer(
+            self.http.post(format!("{}/v1/mailbox/{id}/ack", self.base)),
+            token,
+        );
+        match self.call(request) {
+            Ok(_) | Err(RelayError::Refused { status: 404, .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+fn offset_header(response: &Response) -> Option<u64> {
+    response
+        .headers()
+        .get("Upload-Offset")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+}
+
+/// The relay's blob and upload ids: 32 lowercase hex digits. Checked before an id from the
+/// relay is used in a path or a file name.
+pub fn is_blob_id(id: &str) -> bool {
+    id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }

@@ -276,6 +276,7 @@ fn in_memory(name: &str, content: &[u8]) -> FileSource {
 /// A one-file parcel from `sender`, addressed through `roster` when given.
 fn seal_parcel(sender: &Identity, to: Vec<Addressee>, roster: Option<&Roster>) -> Vec<u8> {
     let request = SealRequest {
+        purpose: Default::default(),
         label: Label::Restricted,
         note: None,
         files: vec![in_memory("report.csv", REPORT)],

@@ -58,6 +58,7 @@ impl Cast {
             Ok(Box::new(std::io::Cursor::new(Arc::clone(&content))) as Box<dyn Read + Send>)
         });
         let request = SealRequest {
+            purpose: Default::default(),
             label: Label::HighlyConfidential,
             note: None,
             files: vec![file],

@@ -77,6 +77,7 @@ fn a_file_over_eight_gib_seals_and_opens_through_a_pipe_in_flat_memory() {
                 Ok(Box::new(generated_stream(SEED, SIZE)) as Box<dyn Read + Send>)
             });
             let request = SealRequest {
+                purpose: Default::default(),
                 label: Label::Confidential,
                 note: None,
                 files: vec![file],

@@ -309,6 +309,7 @@ fn seal_spec(spec: &SealedSpec, keys: &Keys) -> Vec<u8> {
         None => Addressees::Recipients(vec![keys.reader.age_recipient().into()]),
     };
     let request = SealRequest {
+        purpose: Default::default(),
         label: spec.label,
         note: spec.note.map(str::to_owned),
         files,

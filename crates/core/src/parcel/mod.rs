@@ -29,7 +29,8 @@ pub use open::{
     open, open_file,
 };
 pub use seal::{
-    Addressee, Addressees, FileSource, RosterContext, SealRequest, SealedParcel, seal, seal_to_file,
+    Addressee, Addressees, FileSource, Purpose, RosterContext, SealRequest, SealedParcel, seal,
+    seal_to_file,
 };
 
 /// Why a parcel could not be sealed.
@@ -88,6 +89,12 @@ pub enum SealError {
         /// Its size.
         size: usize,
     },
+    /// The purpose's fields break the manifest rules (e.g. an event that is not a short word).
+    #[error("cannot seal this parcel: {reason}")]
+    InvalidPurpose {
+        /// What is wrong.
+        reason: String,
+    },
     /// age refused the recipients.
     #[error("cannot encrypt to these recipients: {0}")]
     Encrypt(String),
@@ -119,6 +126,7 @@ impl SealError {
             SealError::InvalidNote { .. } => "invalid-note",
             SealError::NoRecipients => "no-recipients",
             SealError::ManifestTooLarge { .. } => "manifest-too-large",
+            SealError::InvalidPurpose { .. } => "invalid-purpose",
             SealError::Encrypt(_) => "encrypt-failed",
             SealError::OutputExists { .. } => "output-exists",
             SealError::Write { .. } => "write-failed",

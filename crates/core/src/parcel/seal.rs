@@ -158,9 +158,60 @@ pub enum Addressees {
     Password(Passphrase),
 }
 
+/// What a parcel is for: its kind, and the fields that kind carries in the signed manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Purpose {
+    /// Files from a member (`data`).
+    #[default]
+    Data,
+    /// Files that replace an earlier parcel's: a `data` parcel naming the one it `supersedes`.
+    Correction {
+        /// The parcel it replaces.
+        supersedes: ParcelId,
+    },
+    /// A signed receipt about another parcel (`receipt`).
+    Receipt {
+        /// The parcel it is about.
+        about: ParcelId,
+        /// What happened: a short lowercase word (`delivered`, `opened`, `deleted`).
+        event: String,
+    },
+    /// A request to delete an earlier parcel (`deletion-request`).
+    DeletionRequest {
+        /// The parcel to delete.
+        about: ParcelId,
+    },
+}
+
+impl Purpose {
+    /// The manifest's `kind`, `supersedes`, `about` and `event` for this purpose.
+    fn fields(
+        self,
+    ) -> (
+        ParcelKind,
+        Option<ParcelId>,
+        Option<ParcelId>,
+        Option<String>,
+    ) {
+        match self {
+            Purpose::Data => (ParcelKind::Data, None, None, None),
+            Purpose::Correction { supersedes } => (ParcelKind::Data, Some(supersedes), None, None),
+            Purpose::Receipt { about, event } => {
+                (ParcelKind::Receipt, None, Some(about), Some(event))
+            }
+            Purpose::DeletionRequest { about } => {
+                (ParcelKind::DeletionRequest, None, Some(about), None)
+            }
+        }
+    }
+}
+
 /// What to seal.
 #[derive(Debug)]
 pub struct SealRequest {
+    /// What the parcel is for (a `data` parcel unless said otherwise).
+    pub purpose: Purpose,
     /// The confidentiality label.
     pub label: Label,
     /// An optional note to the recipients.
@@ -193,6 +244,7 @@ pub fn seal<W: Write>(
     progress: &dyn Progress,
 ) -> Result<(Manifest, W), SealError> {
     let SealRequest {
+        purpose,
         label,
         note,
         files,
@@ -201,6 +253,7 @@ pub fn seal<W: Write>(
         roster,
     } = request;
     let note = check_note(note)?;
+    let (kind, supersedes, about, event) = purpose.fields();
     for file in &files {
         check_file_name(&file.name).map_err(|reason| SealError::UnsafeFileName {
             name: file.name.clone(),
@@ -219,7 +272,7 @@ pub fn seal<W: Write>(
     let manifest = Manifest {
         v: 1,
         parcel_id: ParcelId::random(),
-        kind: ParcelKind::Data,
+        kind,
         created_at,
         cluster_id: roster.map(|r| r.cluster_id),
         roster_version: roster.map(|r| r.roster_version),
@@ -235,12 +288,14 @@ pub fn seal<W: Write>(
         note,
         files: entries,
         compression,
-        supersedes: None,
-        about: None,
-        event: None,
+        supersedes,
+        about,
+        event,
         sources: None,
     };
-    debug_assert_eq!(manifest.check(), Ok(()));
+    manifest
+        .check()
+        .map_err(|reason| SealError::InvalidPurpose { reason })?;
     let manifest_bytes = manifest.to_bytes();
     if manifest_bytes.len() as u64 > MAX_MANIFEST_BYTES {
         return Err(SealError::ManifestTooLarge {
