@@ -4,9 +4,11 @@
 //! (`autotests = false` in Cargo.toml keeps Cargo from building them as binaries of their own).
 
 mod cluster;
+mod fault_proxy;
 mod identity;
 mod interop;
 mod keyring;
+mod netem;
 mod relay;
 mod seal_open;
 mod tus_client;
