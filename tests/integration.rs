@@ -8,6 +8,7 @@ mod fault_proxy;
 mod identity;
 mod interop;
 mod keyring;
+mod mailroom;
 mod netem;
 mod relay;
 mod seal_open;

@@ -3,23 +3,74 @@
 //! relay's address, pulls the roster from it (checked, not trusted) and gets a login token;
 //! once removed, the relay refuses them.
 
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::util::{Sandbox, text};
 
-/// A relay process serving a data directory inside the sandbox; killed when dropped.
+/// A relay process serving a data directory inside the sandbox; killed when dropped. Its log
+/// (at `debug`, the most it ever says) goes to `relay.log` in the sandbox, so tests can check
+/// what a relay operator would see.
 pub(crate) struct RelayProcess {
     child: Child,
     pub(crate) url: String,
+    pub(crate) addr: SocketAddr,
+    command: Vec<std::ffi::OsString>,
+    log: PathBuf,
 }
 
 impl Drop for RelayProcess {
     fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+impl RelayProcess {
+    fn spawn(command: &[std::ffi::OsString], log: &Path) -> Child {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .expect("open the relay log");
+        Command::new(&command[0])
+            .args(&command[1..])
+            .env("SEALPOST_RELAY_LOG", "debug")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("clone the log handle"))
+            .stderr(log)
+            .spawn()
+            .expect("the relay starts")
+    }
+
+    /// Stops the relay at once (SIGKILL: no graceful shutdown, like a crash or power loss).
+    pub(crate) fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Starts the relay again on the same address and data directory.
+    pub(crate) fn restart(&mut self) {
+        self.kill();
+        self.child = Self::spawn(&self.command, &self.log);
+        wait_listening(self.addr);
+    }
+
+    /// What the relay logged so far.
+    pub(crate) fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+fn wait_listening(addr: SocketAddr) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(addr).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the relay did not start listening on {addr}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -42,42 +93,39 @@ pub(crate) fn relay_binary() -> PathBuf {
     binary
 }
 
-/// A free port: bound by the OS, released, then given to the relay.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
+pub(crate) fn start_relay(sandbox: &Sandbox, coordinator_key: &str) -> RelayProcess {
+    start_relay_at(sandbox, coordinator_key, IpAddr::from([127, 0, 0, 1]), &[])
+}
+
+/// A relay listening on `ip` (a free port), with `extra` arguments (say `--allow-http` for an
+/// address that is not loopback).
+pub(crate) fn start_relay_at(
+    sandbox: &Sandbox,
+    coordinator_key: &str,
+    ip: IpAddr,
+    extra: &[&str],
+) -> RelayProcess {
+    let port = TcpListener::bind((ip, 0))
         .and_then(|l| l.local_addr())
         .expect("a free port")
-        .port()
-}
-
-pub(crate) fn start_relay(sandbox: &Sandbox, coordinator_key: &str) -> RelayProcess {
-    start_relay_on(sandbox, coordinator_key, free_port())
-}
-
-fn start_relay_on(sandbox: &Sandbox, coordinator_key: &str, port: u16) -> RelayProcess {
-    let child = Command::new(relay_binary())
-        .args(["serve", "--data"])
-        .arg(sandbox.path("relay-data"))
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .args(["--coordinator-key", coordinator_key])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the relay starts");
-    let relay = RelayProcess {
+        .port();
+    let addr = SocketAddr::new(ip, port);
+    let mut command: Vec<std::ffi::OsString> = vec![relay_binary().into()];
+    command.extend(["serve".into(), "--data".into()]);
+    command.push(sandbox.path("relay-data").into());
+    command.extend(["--listen".into(), addr.to_string().into()]);
+    command.extend(["--coordinator-key".into(), coordinator_key.into()]);
+    command.extend(extra.iter().map(Into::into));
+    let log = sandbox.path("relay.log");
+    let child = RelayProcess::spawn(&command, &log);
+    wait_listening(addr);
+    RelayProcess {
         child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "the relay did not start listening"
-        );
-        std::thread::sleep(Duration::from_millis(50));
+        url: format!("http://{addr}"),
+        addr,
+        command,
+        log,
     }
-    relay
 }
 
 #[test]
@@ -229,12 +277,11 @@ fn joining_and_approving_work_while_the_relay_is_out_of_reach() {
     .succeeds()
     .json();
     // The relay holds version 1; then the field office goes offline.
-    let port = free_port();
-    let relay = start_relay_on(&sandbox, text(&coordinator, "signing_key"), port);
+    let mut relay = start_relay(&sandbox, text(&coordinator, "signing_key"));
     let dead = relay.url.clone();
     run("Aye Aye", &["relay", "use", &dead]).succeeds().json();
     run("Aye Aye", &["cluster", "publish"]).succeeds().json();
-    drop(relay);
+    relay.kill();
     let invited = run(
         "Aye Aye",
         &["cluster", "invite", "--role", "partner", "--relay", &dead],
@@ -299,7 +346,7 @@ fn joining_and_approving_work_while_the_relay_is_out_of_reach() {
 
     // Back online (same data, same address): one publish sends versions 2 and 3 in order —
     // the relay accepts only the version after its own — and the member pulls the chain.
-    let _relay = start_relay_on(&sandbox, text(&coordinator, "signing_key"), port);
+    relay.restart();
     let published = run("Aye Aye", &["cluster", "publish"]).succeeds().json();
     assert_eq!(published["version"], 3, "{published}");
     let pulled = run("Mya Mya", &["roster", "pull"]).succeeds().json();

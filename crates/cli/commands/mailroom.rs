@@ -347,11 +347,15 @@ pub(crate) fn sync(global: &Global, args: &SyncArgs) -> Result<(), Failure> {
             if report.waiting.is_empty() && report.problems.is_empty() {
                 return Ok(());
             }
+            let mut why = report.problems.clone();
+            why.extend(report.waiting.iter().map(|w| w.reason.clone()));
+            why.dedup();
             return Err(Failure::new(
                 "sync-incomplete",
                 format!(
-                    "{} parcel(s) still in the outbox; they stay sealed and are sent at the next \
-                     sync",
+                    "the sync did not finish: {}. {} parcel(s) wait in the outbox, sealed; the \
+                     next sync sends them",
+                    why.join("; "),
                     report.waiting.len()
                 ),
             )

@@ -1,0 +1,539 @@
+//! Parcels through a real relay, end to end: a coordinator, an IMO and two partners enrol
+//! through the relay, then send, sync, open, get receipts back, correct and delete — and
+//! afterwards nothing readable is left on the relay. Also: the encrypted store, the audit
+//! log's tamper evidence, offline sending, and a removed member being shut out.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::relay::{RelayProcess, start_relay_at};
+use crate::util::{Outcome, PASSPHRASE, Sandbox, text};
+
+pub(crate) const COORDINATOR: &str = "Daw Khin";
+pub(crate) const IMO: &str = "U Ba Tun";
+pub(crate) const PARTNER: &str = "Daw Aye Aye";
+pub(crate) const PARTNER2: &str = "Saw Htoo";
+
+/// A cluster of four members enrolled through a real relay process.
+pub(crate) struct Cluster {
+    pub(crate) sandbox: Sandbox,
+    pub(crate) relay: RelayProcess,
+}
+
+impl Cluster {
+    /// Everyone enrolled through a relay on loopback.
+    pub(crate) fn new() -> Self {
+        Self::with_relay_on(IpAddr::from([127, 0, 0, 1]), &[])
+    }
+
+    /// Everyone enrolled through a relay listening on `ip` with `extra` relay arguments.
+    pub(crate) fn with_relay_on(ip: IpAddr, extra: &[&str]) -> Self {
+        let sandbox = Sandbox::new();
+        let coordinator = sandbox.member(COORDINATOR);
+        for member in [IMO, PARTNER, PARTNER2] {
+            sandbox.member(member);
+        }
+        let relay = start_relay_at(&sandbox, text(&coordinator, "signing_key"), ip, extra);
+        let cluster = Self { sandbox, relay };
+        let url = cluster.relay.url.clone();
+        cluster
+            .json(COORDINATOR, &["cluster", "create", "--name", "Shelter Cluster"])
+            .succeeds();
+        cluster
+            .json(COORDINATOR, &["relay", "use", &url])
+            .succeeds();
+        cluster.json(COORDINATOR, &["cluster", "publish"]).succeeds();
+        for (member, role) in [(IMO, "imo"), (PARTNER, "partner"), (PARTNER2, "partner")] {
+            let invite = cluster
+                .json(
+                    COORDINATOR,
+                    &["cluster", "invite", "--role", role, "--relay", &url],
+                )
+                .succeeds()
+                .json();
+            let out = cluster.sandbox.path(&format!("{member}-join.json"));
+            let joined = cluster
+                .json(
+                    member,
+                    &[
+                        "join",
+                        text(&invite, "code"),
+                        "--out",
+                        out.to_str().expect("a UTF-8 path"),
+                    ],
+                )
+                .succeeds()
+                .json();
+            assert_eq!(joined["sent_to_relay"], true, "{joined}");
+        }
+        let listed = cluster
+            .json(COORDINATOR, &["cluster", "requests"])
+            .succeeds()
+            .json();
+        for request in listed["requests"].as_array().expect("requests") {
+            cluster
+                .json(COORDINATOR, &["cluster", "approve", text(request, "id")])
+                .succeeds();
+        }
+        for member in [IMO, PARTNER, PARTNER2] {
+            let pulled = cluster.json(member, &["roster", "pull"]).succeeds().json();
+            assert_eq!(pulled["version"], 4, "{pulled}");
+        }
+        cluster
+    }
+
+    /// `sealpost ARGS --json` as `member`, identity unlocked.
+    pub(crate) fn json(&self, member: &str, args: &[&str]) -> crate::util::Sealpost {
+        self.sandbox
+            .sealpost(member)
+            .args(args)
+            .arg("--json")
+            .unlocked()
+    }
+
+    /// Sends `files` from `member` to the cluster's IMOs; returns the parcel id.
+    pub(crate) fn send(&self, member: &str, files: &[&Path], label: &str) -> String {
+        let mut args = vec!["send".to_owned()];
+        args.extend(files.iter().map(|f| f.display().to_string()));
+        args.extend(["--to", "role:imo", "--label", label].map(String::from));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let sent = self.json(member, &args).succeeds().json();
+        text(&sent, "parcel_id").to_owned()
+    }
+
+    /// One sync pass as `member`; returns its report.
+    pub(crate) fn sync(&self, member: &str) -> Value {
+        self.json(member, &["sync"]).succeeds().json()
+    }
+
+    /// `member`'s inbox entry for `parcel`.
+    pub(crate) fn inbox_entry(&self, member: &str, parcel: &str) -> Value {
+        let inbox = self.json(member, &["inbox"]).succeeds().json();
+        inbox["parcels"]
+            .as_array()
+            .expect("parcels")
+            .iter()
+            .find(|p| p["parcel_id"] == parcel)
+            .unwrap_or_else(|| panic!("{parcel} is not in {member}'s inbox: {inbox}"))
+            .clone()
+    }
+
+    /// The events of the receipts `member` holds for `parcel` from `recipient`.
+    pub(crate) fn receipts(&self, member: &str, parcel: &str, recipient: &str) -> Vec<Value> {
+        let sent = self.json(member, &["sent"]).succeeds().json();
+        let entry = sent["parcels"]
+            .as_array()
+            .expect("parcels")
+            .iter()
+            .find(|p| p["parcel_id"] == parcel)
+            .unwrap_or_else(|| panic!("{parcel} is not in {member}'s sent list: {sent}"))
+            .clone();
+        entry["recipients"]
+            .as_array()
+            .expect("recipients")
+            .iter()
+            .find(|r| r["name"] == recipient)
+            .unwrap_or_else(|| panic!("{recipient} is not a recipient: {entry}"))["receipts"]
+            .as_array()
+            .expect("receipts")
+            .clone()
+    }
+
+    pub(crate) fn home(&self, member: &str) -> PathBuf {
+        self.sandbox.home(member)
+    }
+}
+
+fn events(receipts: &[Value]) -> Vec<&str> {
+    receipts.iter().map(|r| text(r, "event")).collect()
+}
+
+/// A CSV with a marker string that must never appear outside the members' laptops.
+fn beneficiary_list(sandbox: &Sandbox, name: &str, marker: &str) -> PathBuf {
+    let mut csv = String::from("household_id,head_of_household,phone,village\n");
+    for i in 0..2000 {
+        csv.push_str(&format!(
+            "HH{i:05},{marker} Person {i},09-7{i:08},Kyaukme village {}\n",
+            i % 37
+        ));
+    }
+    sandbox.write(name, csv)
+}
+
+/// Every file under `dir`, read whole.
+fn every_file(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read a directory") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push((path.clone(), std::fs::read(&path).expect("read a file")));
+            }
+        }
+    }
+    out
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn partners_share_with_the_imo_get_receipts_correct_and_delete_through_a_real_relay() {
+    let cluster = Cluster::new();
+    let sandbox = &cluster.sandbox;
+    let marker = "MARKER-Thazin-7731";
+    let list = beneficiary_list(sandbox, "kyaukme-distribution-q3.csv", marker);
+
+    // Partner 1 sends; the parcel is uploaded at once.
+    let sent = cluster
+        .json(
+            PARTNER,
+            &[
+                "send",
+                list.to_str().unwrap(),
+                "--to",
+                "role:imo",
+                "--label",
+                "highly-confidential",
+                "--note",
+                "Q3 distribution, Kyaukme",
+            ],
+        )
+        .succeeds()
+        .json();
+    assert_eq!(sent["uploaded"], true, "{sent}");
+    assert_eq!(sent["recipients"], serde_json::json!([IMO]), "{sent}");
+    let parcel = text(&sent, "parcel_id").to_owned();
+
+    // The IMO receives it: verified sender, label, note, files; a delivered receipt goes back.
+    let report = cluster.sync(IMO);
+    assert_eq!(report["received"][0]["parcel_id"], parcel.as_str(), "{report}");
+    let entry = cluster.inbox_entry(IMO, &parcel);
+    for key in [
+        "parcel_id",
+        "kind",
+        "label",
+        "sender",
+        "files",
+        "received_at",
+        "status",
+    ] {
+        assert!(entry.get(key).is_some(), "{key} missing: {entry}");
+    }
+    assert_eq!(entry["kind"], "data");
+    assert_eq!(entry["label"], "highly-confidential");
+    assert_eq!(entry["sender"]["name"], PARTNER);
+    assert_eq!(entry["sender_status"], "verified");
+    assert_eq!(entry["status"], "new");
+    assert_eq!(entry["note"], "Q3 distribution, Kyaukme");
+    assert_eq!(entry["files"][0]["name"], "kyaukme-distribution-q3.csv");
+    assert!(
+        entry["keep_until"].is_string(),
+        "highly-confidential parcels have a local retention: {entry}"
+    );
+    // The other partner got nothing: it was addressed to the IMOs only.
+    let other = cluster.sync(PARTNER2);
+    assert_eq!(other["received"], serde_json::json!([]), "{other}");
+
+    cluster.sync(PARTNER);
+    assert_eq!(
+        events(&cluster.receipts(PARTNER, &parcel, IMO)),
+        ["delivered"]
+    );
+
+    // Highly confidential: without a terminal to ask on, opening needs --yes.
+    cluster
+        .json(IMO, &["open", &parcel])
+        .run()
+        .assert_json_error("confirmation-required", "--yes");
+    let opened = cluster
+        .json(IMO, &["open", &parcel, "--yes"])
+        .succeeds()
+        .json();
+    assert_eq!(opened["managed"], true, "{opened}");
+    let managed = PathBuf::from(text(&opened, "dir")).join("kyaukme-distribution-q3.csv");
+    assert_eq!(
+        std::fs::read(&managed).unwrap(),
+        std::fs::read(&list).unwrap()
+    );
+    // A second copy in a folder of the IMO's own choosing: Sealpost cannot delete that one.
+    let elsewhere = sandbox.path("imo-desktop");
+    let opened_elsewhere = cluster
+        .json(
+            IMO,
+            &["open", &parcel, "--yes", "-o", elsewhere.to_str().unwrap()],
+        )
+        .succeeds()
+        .json();
+    assert_eq!(opened_elsewhere["managed"], false);
+    assert_eq!(opened_elsewhere["receipt_queued"], false, "one opened receipt");
+    assert_eq!(cluster.inbox_entry(IMO, &parcel)["status"], "opened");
+    cluster.sync(PARTNER);
+    assert_eq!(
+        events(&cluster.receipts(PARTNER, &parcel, IMO)),
+        ["delivered", "opened"]
+    );
+
+    // A correction: the IMO sees the old parcel as superseded by the new one.
+    let corrected_list = beneficiary_list(sandbox, "kyaukme-distribution-q3-v2.csv", marker);
+    let correction = cluster
+        .json(
+            PARTNER,
+            &["correct", &parcel, corrected_list.to_str().unwrap()],
+        )
+        .succeeds()
+        .json();
+    let correction_id = text(&correction, "parcel_id").to_owned();
+    cluster.sync(IMO);
+    let old = cluster.inbox_entry(IMO, &parcel);
+    assert_eq!(old["status"], "superseded", "{old}");
+    assert_eq!(old["superseded_by"], correction_id.as_str(), "{old}");
+    let new = cluster.inbox_entry(IMO, &correction_id);
+    assert_eq!(new["supersedes"], parcel.as_str(), "{new}");
+    assert_eq!(new["label"], "highly-confidential", "the original's label");
+    // Only its sender may correct a parcel.
+    cluster
+        .json(IMO, &["correct", &parcel, corrected_list.to_str().unwrap()])
+        .run()
+        .assert_json_error("not-allowed", "only its sender");
+
+    // Deletion: the IMO's app deletes the sealed copy and the managed opened copy, cannot
+    // reach the one on the IMO's desktop, and says exactly that in the signed receipt.
+    let deleted = cluster.json(PARTNER, &["delete", &parcel]).succeeds().json();
+    assert!(deleted["request_id"].is_string(), "{deleted}");
+    let report = cluster.sync(IMO);
+    assert_eq!(report["erased"], serde_json::json!([parcel]), "{report}");
+    assert!(!managed.exists(), "the managed copy is deleted");
+    assert!(
+        elsewhere.join("kyaukme-distribution-q3.csv").exists(),
+        "a copy outside Sealpost's folder is not touched"
+    );
+    assert_eq!(cluster.inbox_entry(IMO, &parcel)["status"], "deleted");
+    let vault_files: Vec<String> = std::fs::read_dir(cluster.home(IMO).join("vault"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !vault_files.iter().any(|f| f.starts_with(&parcel)),
+        "the sealed copy is gone: {vault_files:?}"
+    );
+    cluster
+        .json(IMO, &["open", &parcel, "--yes"])
+        .run()
+        .assert_json_error("not-allowed", "no longer held");
+    cluster.sync(PARTNER);
+    let receipts = cluster.receipts(PARTNER, &parcel, IMO);
+    assert_eq!(events(&receipts), ["delivered", "opened", "deleted"]);
+    let detail = text(&receipts[2], "detail");
+    assert!(
+        detail.contains("Deleted the sealed copy")
+            && detail.contains("Deleted 1 opened file")
+            && detail.contains("Could not reach 1 opened copy"),
+        "an honest deletion receipt: {detail}"
+    );
+    // The blob is gone from the relay too: nothing left to download.
+    let sent_list = cluster.json(PARTNER, &["sent"]).succeeds().json();
+    assert!(
+        sent_list["parcels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["parcel_id"] == parcel.as_str() && p["status"] == "deletion-requested"),
+        "{sent_list}"
+    );
+
+    // Partner 2 sends, and is then removed: the relay shuts them out, and their apps refuse to
+    // seal for the cluster; the IMO refuses a parcel signed by a removed member.
+    let list2 = beneficiary_list(sandbox, "hpa-an-nfi-list.csv", marker);
+    let before_removal = cluster.send(PARTNER2, &[&list2], "confidential");
+    cluster
+        .json(COORDINATOR, &["cluster", "remove", PARTNER2])
+        .succeeds();
+    cluster
+        .json(PARTNER2, &["sync"])
+        .run()
+        .assert_failed_with("not in its current roster");
+    cluster
+        .json(PARTNER2, &["send", list2.to_str().unwrap(), "--to", "role:imo", "--label", "confidential"])
+        .run()
+        .assert_failed_with("removed");
+    let report = cluster.sync(IMO);
+    assert_eq!(
+        report["rejected"].as_array().map(Vec::len),
+        Some(1),
+        "a parcel signed by a removed member is refused: {report}"
+    );
+    assert!(
+        text(&report["rejected"][0], "reason").contains("removed"),
+        "{report}"
+    );
+    let inbox = cluster.json(IMO, &["inbox"]).succeeds().json();
+    assert!(
+        !inbox.to_string().contains(&before_removal),
+        "refused parcels stay out of the inbox: {inbox}"
+    );
+
+    // Every member's audit log verifies.
+    for member in [PARTNER, IMO] {
+        let verified = cluster.json(member, &["log", "--verify"]).succeeds().json();
+        assert_eq!(verified["problems"], serde_json::json!([]), "{verified}");
+        assert!(verified["entries"].as_u64().unwrap() > 5, "{verified}");
+    }
+
+    // Nothing readable on the relay: no file name, no content marker, no note, no label, no
+    // member name — in its data directory (database, WAL, blobs) or its log.
+    let mut relay_files = every_file(&sandbox.path("relay-data"));
+    relay_files.push((sandbox.path("relay.log"), cluster.relay.log().into_bytes()));
+    assert!(
+        relay_files.iter().any(|(p, _)| p.ends_with("relay.sqlite")),
+        "the scan covers the database"
+    );
+    let secrets = [
+        marker,
+        "kyaukme-distribution-q3",
+        "hpa-an-nfi-list",
+        "Kyaukme",
+        "Q3 distribution",
+        "highly-confidential",
+        "confidential",
+        "HH00001",
+        PARTNER,
+        IMO,
+    ];
+    for (path, bytes) in &relay_files {
+        for secret in secrets {
+            assert!(
+                !contains(bytes, secret),
+                "{} holds {secret:?}",
+                path.display()
+            );
+        }
+    }
+    // Nor in the members' encrypted stores (the vault holds only ciphertext too).
+    for member in [PARTNER, IMO] {
+        for (path, bytes) in every_file(&cluster.home(member))
+            .into_iter()
+            .filter(|(p, _)| !p.starts_with(cluster.home(member).join("opened")))
+        {
+            for secret in [marker, "kyaukme-distribution-q3", "highly-confidential"] {
+                assert!(
+                    !contains(&bytes, secret),
+                    "{} holds {secret:?}",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_parcel_waits_in_the_outbox_while_the_relay_is_down_and_goes_at_the_next_sync() {
+    let mut cluster = Cluster::new();
+    let list = beneficiary_list(&cluster.sandbox, "offline.csv", "MARKER-offline");
+    cluster.relay.kill();
+    let sent = cluster
+        .json(
+            PARTNER,
+            &[
+                "send",
+                list.to_str().unwrap(),
+                "--to",
+                IMO,
+                "--label",
+                "confidential",
+            ],
+        )
+        .succeeds()
+        .json();
+    assert_eq!(sent["uploaded"], false, "{sent}");
+    let parcel = text(&sent, "parcel_id").to_owned();
+    let outbox = cluster.json(PARTNER, &["outbox"]).succeeds().json();
+    assert_eq!(outbox["parcels"][0]["parcel_id"], parcel.as_str(), "{outbox}");
+    assert_eq!(outbox["parcels"][0]["confirmed"], 0, "{outbox}");
+    // A sync while offline fails (exit code 1) but says what waits, and loses nothing.
+    let offline: Outcome = cluster
+        .json(PARTNER, &["sync", "--patience", "1"])
+        .run();
+    assert_eq!(offline.code, Some(1), "{offline}");
+    let report = offline.json();
+    assert_eq!(report["waiting"][0]["parcel_id"], parcel.as_str(), "{report}");
+
+    cluster.relay.restart();
+    let report = cluster.sync(PARTNER);
+    assert_eq!(report["sent"][0]["parcel_id"], parcel.as_str(), "{report}");
+    assert_eq!(report["sent"][0]["resent_bytes"], 0, "{report}");
+    let outbox = cluster.json(PARTNER, &["outbox"]).succeeds().json();
+    assert_eq!(outbox["parcels"], serde_json::json!([]), "{outbox}");
+    cluster.sync(IMO);
+    assert_eq!(cluster.inbox_entry(IMO, &parcel)["label"], "confidential");
+}
+
+#[test]
+fn the_store_is_encrypted_and_the_audit_log_shows_edits_and_removals() {
+    use sealpost_core::{Home, Mailroom, Passphrase};
+
+    let cluster = Cluster::new();
+    let list = beneficiary_list(&cluster.sandbox, "audit.csv", "MARKER-audit");
+    cluster.send(PARTNER, &[&list], "restricted");
+    cluster.send(PARTNER, &[&list], "restricted");
+    let home = cluster.home(PARTNER);
+
+    // SQLCipher: the database is not SQLite without its key.
+    let db = std::fs::read(home.join("mailroom.db")).unwrap();
+    assert!(!db.starts_with(b"SQLite format 3"), "encrypted at rest");
+    assert!(!contains(&db, "audit.csv"));
+
+    let verified = cluster.json(PARTNER, &["log", "--verify"]).succeeds().json();
+    assert_eq!(verified["problems"], serde_json::json!([]), "{verified}");
+    let entries = verified["entries"].as_u64().unwrap();
+    assert!(entries >= 4, "{verified}");
+
+    let open = || {
+        let home = Home::new(&home);
+        let passphrase = Passphrase::new(PASSPHRASE.to_owned()).unwrap();
+        let me = home.unlock(Some(&passphrase)).unwrap();
+        Mailroom::open(&home, me).unwrap()
+    };
+    let problems = || {
+        let failed = cluster.json(PARTNER, &["log", "--verify"]).run();
+        assert_eq!(failed.code, Some(1), "{failed}");
+        failed.json()["problems"].to_string()
+    };
+    // The app itself cannot change or remove an entry: the triggers refuse.
+    let err = open()
+        .tamper_for_tests("UPDATE log SET detail = 'x' WHERE seq = 1;")
+        .unwrap_err();
+    assert!(err.to_string().contains("append-only"), "{err}");
+
+    // Someone holding the keys drops the triggers. Cutting off the newest entry is caught by
+    // the signed checkpoint that covered it.
+    open()
+        .tamper_for_tests(&format!(
+            "DROP TRIGGER log_no_update; DROP TRIGGER log_no_delete; \
+             DELETE FROM log WHERE seq = {entries};"
+        ))
+        .unwrap();
+    assert!(
+        problems().contains("covers an entry that is gone"),
+        "{}",
+        problems()
+    );
+    // Removing one in the middle breaks the chain.
+    open()
+        .tamper_for_tests("DELETE FROM log WHERE seq = 2;")
+        .unwrap();
+    assert!(problems().contains("entries 2 to 2 are missing"), "{}", problems());
+    // Editing one changes its hash.
+    open()
+        .tamper_for_tests("UPDATE log SET detail = 'nothing happened' WHERE seq = 1;")
+        .unwrap();
+    assert!(problems().contains("entry 1 was changed"), "{}", problems());
+}
