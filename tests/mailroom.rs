@@ -39,12 +39,17 @@ impl Cluster {
         let cluster = Self { sandbox, relay };
         let url = cluster.relay.url.clone();
         cluster
-            .json(COORDINATOR, &["cluster", "create", "--name", "Shelter Cluster"])
+            .json(
+                COORDINATOR,
+                &["cluster", "create", "--name", "Shelter Cluster"],
+            )
             .succeeds();
         cluster
             .json(COORDINATOR, &["relay", "use", &url])
             .succeeds();
-        cluster.json(COORDINATOR, &["cluster", "publish"]).succeeds();
+        cluster
+            .json(COORDINATOR, &["cluster", "publish"])
+            .succeeds();
         for (member, role) in [(IMO, "imo"), (PARTNER, "partner"), (PARTNER2, "partner")] {
             let invite = cluster
                 .json(
@@ -215,7 +220,11 @@ fn partners_share_with_the_imo_get_receipts_correct_and_delete_through_a_real_re
 
     // The IMO receives it: verified sender, label, note, files; a delivered receipt goes back.
     let report = cluster.sync(IMO);
-    assert_eq!(report["received"][0]["parcel_id"], parcel.as_str(), "{report}");
+    assert_eq!(
+        report["received"][0]["parcel_id"],
+        parcel.as_str(),
+        "{report}"
+    );
     let entry = cluster.inbox_entry(IMO, &parcel);
     for key in [
         "parcel_id",
@@ -274,7 +283,10 @@ fn partners_share_with_the_imo_get_receipts_correct_and_delete_through_a_real_re
         .succeeds()
         .json();
     assert_eq!(opened_elsewhere["managed"], false);
-    assert_eq!(opened_elsewhere["receipt_queued"], false, "one opened receipt");
+    assert_eq!(
+        opened_elsewhere["receipt_queued"], false,
+        "one opened receipt"
+    );
     assert_eq!(cluster.inbox_entry(IMO, &parcel)["status"], "opened");
     cluster.sync(PARTNER);
     assert_eq!(
@@ -307,7 +319,10 @@ fn partners_share_with_the_imo_get_receipts_correct_and_delete_through_a_real_re
 
     // Deletion: the IMO's app deletes the sealed copy and the managed opened copy, cannot
     // reach the one on the IMO's desktop, and says exactly that in the signed receipt.
-    let deleted = cluster.json(PARTNER, &["delete", &parcel]).succeeds().json();
+    let deleted = cluster
+        .json(PARTNER, &["delete", &parcel])
+        .succeeds()
+        .json();
     assert!(deleted["request_id"].is_string(), "{deleted}");
     let report = cluster.sync(IMO);
     assert_eq!(report["erased"], serde_json::json!([parcel]), "{report}");
@@ -362,7 +377,17 @@ fn partners_share_with_the_imo_get_receipts_correct_and_delete_through_a_real_re
         .run()
         .assert_failed_with("not in its current roster");
     cluster
-        .json(PARTNER2, &["send", list2.to_str().unwrap(), "--to", "role:imo", "--label", "confidential"])
+        .json(
+            PARTNER2,
+            &[
+                "send",
+                list2.to_str().unwrap(),
+                "--to",
+                "role:imo",
+                "--label",
+                "confidential",
+            ],
+        )
         .run()
         .assert_failed_with("removed");
     let report = cluster.sync(IMO);
@@ -456,15 +481,21 @@ fn a_parcel_waits_in_the_outbox_while_the_relay_is_down_and_goes_at_the_next_syn
     assert_eq!(sent["uploaded"], false, "{sent}");
     let parcel = text(&sent, "parcel_id").to_owned();
     let outbox = cluster.json(PARTNER, &["outbox"]).succeeds().json();
-    assert_eq!(outbox["parcels"][0]["parcel_id"], parcel.as_str(), "{outbox}");
+    assert_eq!(
+        outbox["parcels"][0]["parcel_id"],
+        parcel.as_str(),
+        "{outbox}"
+    );
     assert_eq!(outbox["parcels"][0]["confirmed"], 0, "{outbox}");
     // A sync while offline fails (exit code 1) but says what waits, and loses nothing.
-    let offline: Outcome = cluster
-        .json(PARTNER, &["sync", "--patience", "1"])
-        .run();
+    let offline: Outcome = cluster.json(PARTNER, &["sync", "--patience", "1"]).run();
     assert_eq!(offline.code, Some(1), "{offline}");
     let report = offline.json();
-    assert_eq!(report["waiting"][0]["parcel_id"], parcel.as_str(), "{report}");
+    assert_eq!(
+        report["waiting"][0]["parcel_id"],
+        parcel.as_str(),
+        "{report}"
+    );
 
     cluster.relay.restart();
     let report = cluster.sync(PARTNER);
@@ -491,7 +522,10 @@ fn the_store_is_encrypted_and_the_audit_log_shows_edits_and_removals() {
     assert!(!db.starts_with(b"SQLite format 3"), "encrypted at rest");
     assert!(!contains(&db, "audit.csv"));
 
-    let verified = cluster.json(PARTNER, &["log", "--verify"]).succeeds().json();
+    let verified = cluster
+        .json(PARTNER, &["log", "--verify"])
+        .succeeds()
+        .json();
     assert_eq!(verified["problems"], serde_json::json!([]), "{verified}");
     let entries = verified["entries"].as_u64().unwrap();
     assert!(entries >= 4, "{verified}");
@@ -530,10 +564,73 @@ fn the_store_is_encrypted_and_the_audit_log_shows_edits_and_removals() {
     open()
         .tamper_for_tests("DELETE FROM log WHERE seq = 2;")
         .unwrap();
-    assert!(problems().contains("entries 2 to 2 are missing"), "{}", problems());
+    assert!(
+        problems().contains("entries 2 to 2 are missing"),
+        "{}",
+        problems()
+    );
     // Editing one changes its hash.
     open()
         .tamper_for_tests("UPDATE log SET detail = 'nothing happened' WHERE seq = 1;")
         .unwrap();
     assert!(problems().contains("entry 1 was changed"), "{}", problems());
+}
+
+#[test]
+fn label_retention_erases_received_parcels_and_another_members_keys_cannot_open_a_store() {
+    use sealpost_core::{Home, Mailroom, Passphrase};
+
+    let cluster = Cluster::new();
+    let list = beneficiary_list(&cluster.sandbox, "retention.csv", "MARKER-retention");
+    let parcel = cluster.send(PARTNER, &[&list], "confidential");
+    cluster.sync(IMO);
+    let entry = cluster.inbox_entry(IMO, &parcel);
+    // The roster's default policy keeps confidential parcels 180 days in members' apps.
+    let received = time::OffsetDateTime::parse(
+        text(&entry, "received_at"),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let keep_until = time::OffsetDateTime::parse(
+        text(&entry, "keep_until"),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    assert_eq!((keep_until - received).whole_days(), 180, "{entry}");
+    let opened = cluster.json(IMO, &["open", &parcel]).succeeds().json();
+    let opened_file = PathBuf::from(text(&opened, "dir")).join("retention.csv");
+    assert!(opened_file.exists());
+
+    // Time passes (the retention date is moved into the past): the next sync erases the
+    // sealed copy and the copy opened into Sealpost's folder.
+    let home = Home::new(cluster.home(IMO));
+    let me = home
+        .unlock(Some(&Passphrase::new(PASSPHRASE.to_owned()).unwrap()))
+        .unwrap();
+    Mailroom::open(&home, me)
+        .unwrap()
+        .tamper_for_tests("UPDATE parcels SET keep_until = '2000-01-01T00:00:00Z';")
+        .unwrap();
+    let report = cluster.sync(IMO);
+    assert_eq!(report["expired"], serde_json::json!([parcel]), "{report}");
+    assert_eq!(cluster.inbox_entry(IMO, &parcel)["status"], "expired");
+    assert!(!opened_file.exists());
+    cluster
+        .json(IMO, &["open", &parcel])
+        .run()
+        .assert_json_error("not-allowed", "no longer held");
+
+    // The store is keyed from its member's keys: the IMO's store copied into the partner's
+    // data directory does not open with the partner's keys.
+    for file in ["mailroom.db", "mailroom.key"] {
+        let target = cluster.home(PARTNER).join(file);
+        let _ = std::fs::remove_file(&target);
+        std::fs::copy(cluster.home(IMO).join(file), &target).unwrap();
+    }
+    let _ = std::fs::remove_file(cluster.home(PARTNER).join("mailroom.db-wal"));
+    let _ = std::fs::remove_file(cluster.home(PARTNER).join("mailroom.db-shm"));
+    cluster
+        .json(PARTNER, &["inbox"])
+        .run()
+        .assert_json_error("store-key", "none of your keys opens it");
 }

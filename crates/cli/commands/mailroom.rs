@@ -388,13 +388,6 @@ fn print_sync(report: &SyncReport, quiet_when_idle: bool) {
         }
         return;
     }
-    for s in &report.sent {
-        print!("Sent {} {} ({})", s.kind, s.parcel_id, size(s.size));
-        if s.resent_bytes > 0 {
-            print!(", {} re-sent after interruptions", size(s.resent_bytes));
-        }
-        println!(".");
-    }
     for r in &report.received {
         match r.kind.as_str() {
             "receipt" => println!(
@@ -420,6 +413,20 @@ fn print_sync(report: &SyncReport, quiet_when_idle: bool) {
     }
     for id in &report.expired {
         println!("Deleted parcel {id}: the cluster's retention for its label ran out.");
+    }
+    let receipts = report.sent.iter().filter(|s| s.kind == "receipt").count();
+    for s in report.sent.iter().filter(|s| s.kind != "receipt") {
+        print!("Sent {} {} ({})", s.kind, s.parcel_id, size(s.size));
+        if s.resent_bytes > 0 {
+            print!(", {} re-sent after interruptions", size(s.resent_bytes));
+        }
+        println!(".");
+    }
+    if receipts > 0 {
+        println!(
+            "Sent {receipts} signed receipt{} to senders.",
+            if receipts == 1 { "" } else { "s" }
+        );
     }
     for r in &report.rejected {
         println!("Refused a parcel (relay id {}): {}", r.blob_id, r.reason);
