@@ -154,6 +154,15 @@ struct QueuedReport<'a> {
     sync_error: Option<String>,
 }
 
+/// The sync pass a command runs right after queueing something: one retry, so that an offline
+/// laptop hears "waiting in the outbox" within seconds rather than after a minute of back-off.
+fn quick() -> SyncOptions {
+    SyncOptions {
+        patience: 2,
+        ..SyncOptions::default()
+    }
+}
+
 /// Tries to send what was just queued, and says where it is.
 fn after_queue(
     mailroom: &Mailroom,
@@ -165,11 +174,7 @@ fn after_queue(
     let (sync, sync_error) = if after.no_sync {
         (None, None)
     } else {
-        let options = SyncOptions {
-            patience: 3,
-            ..SyncOptions::default()
-        };
-        match mailroom.sync(&options, passphrase, &Bar::new()) {
+        match mailroom.sync(&quick(), passphrase, &Bar::new()) {
             Ok(report) => (Some(report), None),
             Err(e) => (None, Some(e.to_string())),
         }
@@ -265,7 +270,7 @@ pub(crate) fn delete(global: &Global, args: &DeleteArgs) -> Result<(), Failure> 
     let sync = if args.after.no_sync {
         None
     } else {
-        Some(mailroom.sync(&SyncOptions::default(), passphrase.as_ref(), &Bar::new()))
+        Some(mailroom.sync(&quick(), passphrase.as_ref(), &Bar::new()))
     };
     let (sync, sync_error) = match sync {
         Some(Ok(report)) => (Some(report), None),
@@ -654,10 +659,7 @@ pub(crate) fn open_held(
     let receipt_sent = opened.receipt_queued
         && mailroom
             .sync(
-                &SyncOptions {
-                    patience: 2,
-                    ..SyncOptions::default()
-                },
+                &quick(),
                 passphrase.as_ref(),
                 &sealpost_core::progress::Silent,
             )

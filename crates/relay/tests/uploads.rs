@@ -1184,6 +1184,32 @@ async fn a_second_patch_waits_for_the_first() {
 }
 
 #[tokio::test]
+async fn a_patch_whose_body_goes_silent_ends_and_keeps_what_arrived() {
+    // A link that dies without a reset: the body neither ends nor errors. Without a bound the
+    // PATCH would hold the upload busy until TCP gave up, minutes later, against the client's
+    // resumed PATCH on a new connection.
+    let relay = relay().await;
+    let id = relay.create_ok(PARTNER, 10, &[IMO_A]).await;
+    let mut stalled = relay.start_patch(PARTNER, &id, 0);
+    stalled.send(b"abcd", &relay.partial(&id), 4).await;
+    // From here the clock runs only when every task waits: the relay's 20-second silence
+    // passes at once.
+    tokio::time::pause();
+    let answer = tokio::time::timeout(StdDuration::from_secs(60), stalled.response)
+        .await
+        .expect("a silent body ends the PATCH within a minute");
+    let reply = Reply::of(answer.unwrap()).await;
+    reply.assert_status(StatusCode::NO_CONTENT);
+    assert_eq!(reply.header("Upload-Offset"), Some("4"));
+    drop(stalled.writer);
+    // The upload is free again and resumes from what arrived.
+    tokio::time::resume();
+    assert_eq!(relay.offset(PARTNER, &id).await, 4);
+    relay.patch_ok(PARTNER, &id, 4, b"efghij").await;
+    assert_eq!(std::fs::read(relay.blob(&id)).unwrap(), b"abcdefghij");
+}
+
+#[tokio::test]
 async fn a_chunk_larger_than_any_json_body_streams_through() {
     // The router's body limit (sized for roster envelopes) must not apply to PATCH bodies.
     let relay = relay().await;
