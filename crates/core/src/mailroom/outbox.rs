@@ -322,6 +322,9 @@ fn upload_one(
     let mut upload_id = pending.upload_id.clone();
     progress.start(crate::progress::Phase::Uploading, pending.length);
     let mut shown = 0u64;
+    // The relay's offset after the last PATCH that failed: a failure after which the offset
+    // moved on was progress (the relay kept part of the body), so patience is restored.
+    let mut failed_at: Option<u64> = None;
     let result = session.persist(|relay, token| {
         let id = match &upload_id {
             Some(id) => id.clone(),
@@ -357,6 +360,9 @@ fn upload_one(
         if offset >= pending.length {
             return Ok(Attempt::Done);
         }
+        if failed_at.take().is_some_and(|before| offset > before) {
+            return Ok(Attempt::Progressed);
+        }
         let len = (pending.length - offset).min(MAX_PATCH);
         let mut file = std::fs::File::open(&path).map_err(|e| RelayError::Local {
             context: format!("cannot read {}", path.display()),
@@ -380,6 +386,9 @@ fn upload_one(
             params![pending.parcel_id, counter.load(Ordering::Relaxed)],
         )
         .map_err(local)?;
+        if result.is_err() {
+            failed_at = Some(offset);
+        }
         let new_offset = result?;
         conn.execute(
             "UPDATE outbox SET confirmed = ?2 WHERE parcel_id = ?1",

@@ -102,7 +102,10 @@ impl<'a> Session<'a> {
             let token = self.token.clone().expect("logged in");
             match step(&self.relay, &token) {
                 Ok(Attempt::Done) => return Ok(()),
-                Ok(Attempt::Progressed) => failures = 0,
+                Ok(Attempt::Progressed) => {
+                    failures = 0;
+                    relogged = false;
+                }
                 // Tokens last an hour; a long transfer outlives one.
                 Err(RelayError::Refused { status: 401, .. }) if !relogged => {
                     relogged = true;
