@@ -221,12 +221,14 @@ fn after_queue(
 
 pub(crate) fn send(global: &Global, args: &SendArgs) -> Result<(), Failure> {
     let files = files(&args.files)?;
+    let label_override = None;
     let (mailroom, passphrase) = mailroom(global)?;
     let queued = mailroom.send(
         Outgoing {
             files,
             to: args.to.clone(),
             label: args.label,
+            label_override,
             note: args.note.clone(),
             compression: if args.no_compress {
                 Compression::None
@@ -248,10 +250,18 @@ pub(crate) fn send(global: &Global, args: &SendArgs) -> Result<(), Failure> {
 pub(crate) fn correct(global: &Global, args: &CorrectArgs) -> Result<(), Failure> {
     let files = files(&args.files)?;
     let (mailroom, passphrase) = mailroom(global)?;
+    // The correction keeps the original's label unless told otherwise; either way it is
+    // checked against what the corrected files hold.
+    let label = match args.label {
+        Some(label) => label,
+        None => mailroom.label_of(&args.parcel_id)?,
+    };
+    let label_override = None;
     let queued = mailroom.correct(
         &args.parcel_id,
         files,
-        args.label,
+        Some(label),
+        label_override,
         args.note.clone(),
         &Bar::new(),
     )?;

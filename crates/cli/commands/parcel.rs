@@ -48,6 +48,7 @@ pub(crate) struct SealArgs {
     /// Where to write the parcel (never overwritten)
     #[arg(short, long, value_name = "OUT")]
     output: PathBuf,
+
     /// Print the result as JSON
     #[arg(long)]
     pub(crate) json: bool,
@@ -231,9 +232,11 @@ pub(crate) fn seal(global: &Global, args: &SealArgs) -> Result<(), Failure> {
         .iter()
         .map(|path| FileSource::from_path(path))
         .collect::<Result<Vec<_>, _>>()?;
+    let label_override = None;
     let sender = unlock(global)?;
     let request = SealRequest {
         purpose: Default::default(),
+        label_override,
         label: args.label,
         note: args.note.clone(),
         files,

@@ -277,6 +277,7 @@ fn in_memory(name: &str, content: &[u8]) -> FileSource {
 fn seal_parcel(sender: &Identity, to: Vec<Addressee>, roster: Option<&Roster>) -> Vec<u8> {
     let request = SealRequest {
         purpose: Default::default(),
+        label_override: None,
         label: Label::Restricted,
         note: None,
         files: vec![in_memory("report.csv", REPORT)],

@@ -59,6 +59,7 @@ impl Cast {
         });
         let request = SealRequest {
             purpose: Default::default(),
+            label_override: None,
             label: Label::HighlyConfidential,
             note: None,
             files: vec![file],

@@ -78,6 +78,7 @@ fn a_file_over_eight_gib_seals_and_opens_through_a_pipe_in_flat_memory() {
             });
             let request = SealRequest {
                 purpose: Default::default(),
+                label_override: None,
                 label: Label::Confidential,
                 note: None,
                 files: vec![file],

@@ -38,6 +38,7 @@ fn to(readers: &[&Identity]) -> Addressees {
 fn request(files: Vec<FileSource>, to: Addressees, compression: Compression) -> SealRequest {
     SealRequest {
         purpose: Default::default(),
+        label_override: None,
         label: Label::Confidential,
         note: Some("Q3 distribution lists".into()),
         files,

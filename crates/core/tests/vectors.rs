@@ -310,6 +310,7 @@ fn seal_spec(spec: &SealedSpec, keys: &Keys) -> Vec<u8> {
     };
     let request = SealRequest {
         purpose: Default::default(),
+        label_override: None,
         label: spec.label,
         note: spec.note.map(str::to_owned),
         files,

@@ -575,6 +575,7 @@ fn queue_receipt_to(
                 files: Vec::new(),
                 to: outbox::To::Members(vec![person]),
                 label,
+                label_override: None,
                 note: detail,
                 compression: Compression::None,
             },

@@ -36,7 +36,8 @@ use crate::identity::Identity;
 use crate::keystore::{Home, KeystoreError};
 use crate::membership::{Membership, MembershipError};
 use crate::parcel::{
-    self, Compression, Destination, FileSource, Key, OpenError, OpenOptions, Purpose, SealError,
+    self, Compression, Destination, FileSource, Key, LabelOverride, OpenError, OpenOptions,
+    Purpose, SealError,
 };
 use crate::passphrase::Passphrase;
 use crate::progress::Progress;
@@ -187,6 +188,9 @@ pub struct Outgoing {
     pub to: Vec<String>,
     /// The label.
     pub label: Label,
+    /// When the label is below the sensitivity scan's suggestion: the suggestion and why
+    /// (recorded in the signed manifest).
+    pub label_override: Option<LabelOverride>,
     /// A note for the recipients.
     pub note: Option<String>,
     /// Whether to compress.
@@ -529,6 +533,7 @@ impl Mailroom {
                 files: outgoing.files,
                 to: outbox::To::Specs(outgoing.to),
                 label: outgoing.label,
+                label_override: outgoing.label_override,
                 note: outgoing.note,
                 compression: outgoing.compression,
             },
@@ -543,6 +548,7 @@ impl Mailroom {
         parcel_id: &str,
         files: Vec<FileSource>,
         label: Option<Label>,
+        label_override: Option<LabelOverride>,
         note: Option<String>,
         progress: &dyn Progress,
     ) -> Result<Queued, MailroomError> {
@@ -557,6 +563,7 @@ impl Mailroom {
                 files,
                 to: outbox::To::Members(self.recipients_of(parcel_id)?),
                 label: label.unwrap_or(original.label),
+                label_override,
                 note,
                 compression: Compression::Zstd,
             },
@@ -641,6 +648,7 @@ impl Mailroom {
                 files: Vec::new(),
                 to: outbox::To::Members(recipients),
                 label: original.label,
+                label_override: None,
                 note: Some(format!(
                     "Please delete parcel {parcel_id} and every copy of its files."
                 )),

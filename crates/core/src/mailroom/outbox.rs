@@ -16,7 +16,9 @@ use super::{
     Mailroom, MailroomError, Person, Queued, SyncReport, Transferred, Waiting, audit, now_text,
 };
 use crate::membership::{Membership, check_sender, resolve_addressees};
-use crate::parcel::{self, Addressee, Addressees, Compression, FileSource, Purpose, SealRequest};
+use crate::parcel::{
+    self, Addressee, Addressees, Compression, FileSource, LabelOverride, Purpose, SealRequest,
+};
 use crate::progress::Progress;
 use crate::relay::RelayError;
 
@@ -38,6 +40,7 @@ pub(crate) struct Sealing {
     pub(crate) files: Vec<FileSource>,
     pub(crate) to: To,
     pub(crate) label: Label,
+    pub(crate) label_override: Option<LabelOverride>,
     pub(crate) note: Option<String>,
     pub(crate) compression: Compression,
 }
@@ -91,6 +94,7 @@ pub(crate) fn queue(
         SealRequest {
             purpose: sealing.purpose,
             label: sealing.label,
+            label_override: sealing.label_override,
             note: sealing.note,
             files: sealing.files,
             to: Addressees::Recipients(addressees),

@@ -212,6 +212,72 @@ pub struct Manifest {
     /// The parcels a product was made from (`product`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sources: Option<Vec<ParcelId>>,
+    /// The sender chose a lower label than the sensitivity scan suggested, and said why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_override: Option<LabelOverride>,
+}
+
+/// A label chosen below the scanner's suggestion, with the sender's reason: recorded in the
+/// signed manifest so recipients see it and it stays accountable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelOverride {
+    /// The label the scan suggested.
+    pub suggested: Label,
+    /// Why the sender chose a lower one, in their words.
+    pub reason: String,
+}
+
+/// Longest accepted override reason, in characters.
+pub const MAX_OVERRIDE_REASON_CHARS: usize = 1000;
+
+impl LabelOverride {
+    /// Whether `chosen` may be sealed when the sensitivity scan suggested `suggested`: the same
+    /// or a higher label is always fine; a lower one only with a reason, which is then recorded
+    /// in the manifest. The one place this rule lives, for the CLI and the desktop app alike.
+    pub fn for_choice(
+        chosen: Label,
+        suggested: Label,
+        reason: Option<&str>,
+    ) -> Result<Option<Self>, super::SealError> {
+        if chosen >= suggested {
+            return Ok(None);
+        }
+        let Some(reason) = reason else {
+            return Err(super::SealError::LabelBelowSuggestion { chosen, suggested });
+        };
+        let chosen_override = Self {
+            suggested,
+            reason: reason.trim().to_owned(),
+        };
+        chosen_override
+            .check(chosen)
+            .map_err(|reason| super::SealError::InvalidPurpose { reason })?;
+        Ok(Some(chosen_override))
+    }
+
+    /// The rules an override follows: a real reason, for a label below the suggestion.
+    pub(crate) fn check(&self, label: Label) -> Result<(), String> {
+        let reason = self.reason.trim();
+        if reason.is_empty() {
+            return Err("the reason for a lower label is empty".into());
+        }
+        if self.reason.chars().count() > MAX_OVERRIDE_REASON_CHARS {
+            return Err(format!(
+                "the reason for a lower label is longer than {MAX_OVERRIDE_REASON_CHARS} characters"
+            ));
+        }
+        if self.reason.chars().any(char::is_control) {
+            return Err("the reason for a lower label holds control characters".into());
+        }
+        if self.suggested <= label {
+            return Err(format!(
+                "an override records a label below the suggestion, but {label} is not below {}",
+                self.suggested
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Only the sender's key: what must be read from an untrusted manifest to check its signature.
@@ -285,6 +351,9 @@ impl Manifest {
                 return Err("a password-protected parcel lists recipients".into());
             }
             Encryption::Scrypt => {}
+        }
+        if let Some(o) = &self.label_override {
+            o.check(self.label)?;
         }
         self.check_kind_fields()
     }
@@ -364,6 +433,7 @@ pub(crate) mod tests {
             about: None,
             event: None,
             sources: None,
+            label_override: None,
         }
     }
 
@@ -451,6 +521,65 @@ pub(crate) mod tests {
             let err = Manifest::parse(&m.to_bytes()).unwrap_err();
             assert!(err.contains(expect), "{expect}: {err}");
         }
+    }
+
+    #[test]
+    fn a_lower_label_needs_a_reason_that_is_recorded_and_checked() {
+        use super::super::SealError;
+        // Raising is free; the same label needs nothing.
+        assert_eq!(
+            LabelOverride::for_choice(Label::HighlyConfidential, Label::Confidential, None)
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            LabelOverride::for_choice(Label::Confidential, Label::Confidential, Some("x")).unwrap(),
+            None
+        );
+        // Lowering without a reason is refused, naming both labels.
+        let refused =
+            LabelOverride::for_choice(Label::Public, Label::HighlyConfidential, None).unwrap_err();
+        assert!(matches!(refused, SealError::LabelBelowSuggestion { .. }));
+        assert_eq!(refused.code(), "label-below-suggestion");
+        assert!(
+            refused.to_string().contains("--override-reason"),
+            "{refused}"
+        );
+        // Blank or control-character reasons are not reasons.
+        for bad in ["   ", "ok\u{7}"] {
+            assert!(
+                LabelOverride::for_choice(Label::Public, Label::Restricted, Some(bad)).is_err()
+            );
+        }
+        // A reason is trimmed, recorded, signed and read back.
+        let chosen = LabelOverride::for_choice(
+            Label::Restricted,
+            Label::HighlyConfidential,
+            Some("  names are of public officials  "),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(chosen.reason, "names are of public officials");
+        let mut m = sample();
+        m.label = Label::Restricted;
+        m.label_override = Some(chosen.clone());
+        let bytes = m.to_bytes();
+        assert!(
+            std::str::from_utf8(&bytes)
+                .unwrap()
+                .contains("\"label_override\"")
+        );
+        assert_eq!(
+            Manifest::parse(&bytes).unwrap().label_override,
+            Some(chosen)
+        );
+        // A manifest whose "override" is not below the suggestion is refused.
+        m.label = Label::HighlyConfidential;
+        assert!(
+            Manifest::parse(&m.to_bytes())
+                .unwrap_err()
+                .contains("not below")
+        );
     }
 
     #[test]

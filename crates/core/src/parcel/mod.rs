@@ -9,6 +9,8 @@
 //! - [`open`] verifies and extracts one; [`inspect`] reads only its manifest; [`OpenError`]
 //!   says why a parcel was refused. An opened parcel never leaves partial files behind.
 
+use sealpost_format::Label;
+
 mod manifest;
 mod names;
 mod open;
@@ -20,8 +22,9 @@ mod tarball;
 /// An `age1…` X25519 public key that parcels are sealed to (parse it with `str::parse`).
 pub use age::x25519::Recipient as AgeRecipient;
 pub use manifest::{
-    Compression, Encryption, FILES_PREFIX, FileEntry, MANIFEST_ENTRY, MAX_MANIFEST_BYTES,
-    MAX_NOTE_CHARS, Manifest, ParcelKind, Recipient, SIGNATURE_ENTRY, Sender, Sha256Digest,
+    Compression, Encryption, FILES_PREFIX, FileEntry, LabelOverride, MANIFEST_ENTRY,
+    MAX_MANIFEST_BYTES, MAX_NOTE_CHARS, MAX_OVERRIDE_REASON_CHARS, Manifest, ParcelKind, Recipient,
+    SIGNATURE_ENTRY, Sender, Sha256Digest,
 };
 pub use names::MAX_NAME_BYTES;
 pub use open::{
@@ -89,6 +92,18 @@ pub enum SealError {
         /// Its size.
         size: usize,
     },
+    /// The label chosen is below what the sensitivity scan found, and no reason was given.
+    #[error(
+        "the files look {suggested} to the sensitivity scan, and {chosen} is lower: use --label \
+         {suggested}, or if you are sure, say why with --override-reason TEXT (recorded in the \
+         parcel for the recipients)"
+    )]
+    LabelBelowSuggestion {
+        /// The label chosen.
+        chosen: Label,
+        /// The scan's suggestion.
+        suggested: Label,
+    },
     /// The purpose's fields break the manifest rules (e.g. an event that is not a short word).
     #[error("cannot seal this parcel: {reason}")]
     InvalidPurpose {
@@ -127,6 +142,7 @@ impl SealError {
             SealError::NoRecipients => "no-recipients",
             SealError::ManifestTooLarge { .. } => "manifest-too-large",
             SealError::InvalidPurpose { .. } => "invalid-purpose",
+            SealError::LabelBelowSuggestion { .. } => "label-below-suggestion",
             SealError::Encrypt(_) => "encrypt-failed",
             SealError::OutputExists { .. } => "output-exists",
             SealError::Write { .. } => "write-failed",

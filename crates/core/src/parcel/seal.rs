@@ -17,8 +17,9 @@ use time::OffsetDateTime;
 
 use super::SealError;
 use super::manifest::{
-    Compression, Encryption, FILES_PREFIX, FileEntry, MANIFEST_ENTRY, MAX_MANIFEST_BYTES,
-    MAX_NOTE_CHARS, Manifest, ParcelKind, Recipient, SIGNATURE_ENTRY, Sender, Sha256Digest,
+    Compression, Encryption, FILES_PREFIX, FileEntry, LabelOverride, MANIFEST_ENTRY,
+    MAX_MANIFEST_BYTES, MAX_NOTE_CHARS, Manifest, ParcelKind, Recipient, SIGNATURE_ENTRY, Sender,
+    Sha256Digest,
 };
 use super::names::{check_file_name, find_duplicate};
 use super::padding::{write_skippable_padding, write_zero_padding};
@@ -214,6 +215,8 @@ pub struct SealRequest {
     pub purpose: Purpose,
     /// The confidentiality label.
     pub label: Label,
+    /// When the label is below the sensitivity scan's suggestion: the suggestion and why.
+    pub label_override: Option<LabelOverride>,
     /// An optional note to the recipients.
     pub note: Option<String>,
     /// The files, in order.
@@ -246,6 +249,7 @@ pub fn seal<W: Write>(
     let SealRequest {
         purpose,
         label,
+        label_override,
         note,
         files,
         to,
@@ -292,6 +296,7 @@ pub fn seal<W: Write>(
         about,
         event,
         sources: None,
+        label_override,
     };
     manifest
         .check()
