@@ -232,7 +232,7 @@ fn seal(sandbox: &Sandbox, sender: &str, to: &[&str], out: &str) -> Sealpost {
         .arg(sample("005_sheet.txt"))
         .arg("--to")
         .args(to)
-        .args(["--label", "confidential", "-o", out, "--json"])
+        .args(["--label", "highly-confidential", "-o", out, "--json"])
 }
 
 /// Seals as [`seal`] does, insisting on success; returns the report.

@@ -213,7 +213,7 @@ fn passphrase_file_variable_works_like_the_option() {
         sandbox
             .sealpost("alice")
             .arg("seal")
-            .arg(sample("005_sheet.txt"))
+            .arg(sample("004_sheet.csv"))
             .args(["--to", text(&created, "age_recipient")])
             .args(["--label", "public", "-o", output])
     };

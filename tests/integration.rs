@@ -11,6 +11,7 @@ mod keyring;
 mod mailroom;
 mod netem;
 mod relay;
+mod scan;
 mod seal_open;
 mod tus_client;
 mod util;

@@ -49,8 +49,9 @@ fn seal_to_self(sandbox: &Sandbox, member: &Value, files: &[PathBuf], extra: &[&
         .args([
             "--to",
             text(member, "age_recipient"),
+            // The payloads hold names and phone numbers: the scan asks for this label.
             "--label",
-            "restricted",
+            "highly-confidential",
         ])
         .args(extra)
         .arg("--json")
@@ -74,7 +75,7 @@ fn parcel_sealed_to_a_member_opens_for_them_with_the_same_bytes() {
         .args(["--to", text(&bob, "age_recipient")])
         .args([
             "--label",
-            "confidential",
+            "highly-confidential",
             "--note",
             note,
             "-o",
@@ -130,7 +131,7 @@ fn parcel_sealed_to_a_member_opens_for_them_with_the_same_bytes() {
     assert_eq!(inspected["created_at"], sealed["created_at"]);
     assert!(text(&inspected, "created_at").ends_with('Z'));
     assert_eq!(inspected["kind"], "data");
-    assert_eq!(inspected["label"], "confidential");
+    assert_eq!(inspected["label"], "highly-confidential");
     assert_eq!(inspected["note"], note);
     assert_eq!(inspected["encryption"], "x25519");
     assert_eq!(inspected["compression"], "zstd");

@@ -26,6 +26,12 @@ impl Failure {
         }
     }
 
+    /// Adds a sentence to the message.
+    pub(crate) fn with_detail(mut self, detail: impl Display) -> Self {
+        self.message = format!("{} {detail}", self.message);
+        self
+    }
+
     /// Marks the JSON output as already printed (when `json` is set).
     pub(crate) fn already_shown(mut self, json: bool) -> Self {
         self.json_shown = json;

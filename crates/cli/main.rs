@@ -48,6 +48,8 @@ enum Command {
     /// Back up, export or restore your identity
     #[command(subcommand)]
     Identity(commands::identity::IdentityCommand),
+    /// Check files for personal data and other sensitive content; suggests a label with reasons
+    Scan(commands::scan::ScanArgs),
     /// Seal files into a parcel and send it through the relay (it waits in the outbox while
     /// offline)
     Send(commands::mailroom::SendArgs),
@@ -116,6 +118,7 @@ fn main() -> ExitCode {
         Command::Init(args) => commands::identity::init(&cli.global, args),
         Command::Whoami(args) => commands::identity::whoami(&cli.global, args),
         Command::Identity(cmd) => commands::identity::identity(&cli.global, cmd),
+        Command::Scan(args) => commands::scan::scan(&cli.global, args),
         Command::Send(args) => commands::mailroom::send(&cli.global, args),
         Command::Sync(args) => commands::mailroom::sync(&cli.global, args),
         Command::Outbox(args) => commands::mailroom::outbox(&cli.global, args.json),
@@ -177,6 +180,7 @@ impl Command {
             Command::Init(a) => a.json,
             Command::Whoami(a) => a.json,
             Command::Identity(c) => c.wants_json(),
+            Command::Scan(a) => a.json,
             Command::Send(a) => a.json(),
             Command::Sync(a) => a.json,
             Command::Outbox(a) | Command::Inbox(a) | Command::Sent(a) => a.json,

@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::Global;
 use crate::commands::identity::unlock_keeping_passphrase;
+use crate::commands::scan::{OverrideArg, review_label};
 use crate::failure::Failure;
 use crate::output::{Bar, print_json, size};
 use crate::secrets;
@@ -43,6 +44,8 @@ pub(crate) struct SendArgs {
     /// Do not compress (for files that are already compressed)
     #[arg(long)]
     no_compress: bool,
+    #[command(flatten)]
+    override_reason: OverrideArg,
     #[command(flatten)]
     after: AfterQueue,
 }
@@ -88,6 +91,8 @@ pub(crate) struct CorrectArgs {
     /// A note for the recipients
     #[arg(long)]
     note: Option<String>,
+    #[command(flatten)]
+    override_reason: OverrideArg,
     #[command(flatten)]
     after: AfterQueue,
 }
@@ -221,7 +226,7 @@ fn after_queue(
 
 pub(crate) fn send(global: &Global, args: &SendArgs) -> Result<(), Failure> {
     let files = files(&args.files)?;
-    let label_override = None;
+    let label_override = review_label(&args.files, args.label, &args.override_reason)?;
     let (mailroom, passphrase) = mailroom(global)?;
     let queued = mailroom.send(
         Outgoing {
@@ -256,7 +261,7 @@ pub(crate) fn correct(global: &Global, args: &CorrectArgs) -> Result<(), Failure
         Some(label) => label,
         None => mailroom.label_of(&args.parcel_id)?,
     };
-    let label_override = None;
+    let label_override = review_label(&args.files, label, &args.override_reason)?;
     let queued = mailroom.correct(
         &args.parcel_id,
         files,

@@ -5,3 +5,4 @@ pub(crate) mod identity;
 pub(crate) mod mailroom;
 pub(crate) mod parcel;
 pub(crate) mod relay;
+pub(crate) mod scan;

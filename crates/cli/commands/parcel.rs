@@ -48,7 +48,8 @@ pub(crate) struct SealArgs {
     /// Where to write the parcel (never overwritten)
     #[arg(short, long, value_name = "OUT")]
     output: PathBuf,
-
+    #[command(flatten)]
+    override_reason: crate::commands::scan::OverrideArg,
     /// Print the result as JSON
     #[arg(long)]
     pub(crate) json: bool,
@@ -146,6 +147,9 @@ struct ManifestSummary<'a> {
     compression: Compression,
     recipients: &'a [parcel::Recipient],
     files: &'a [parcel::FileEntry],
+    /// Present when the sender chose a label below the scan's suggestion.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label_override: Option<&'a parcel::LabelOverride>,
 }
 
 impl<'a> ManifestSummary<'a> {
@@ -159,6 +163,7 @@ impl<'a> ManifestSummary<'a> {
             compression: m.compression,
             recipients: &m.recipients,
             files: &m.files,
+            label_override: m.label_override.as_ref(),
         }
     }
 }
@@ -177,6 +182,12 @@ fn print_header(m: &Manifest, sender: &SenderReport<'_>) {
         m.label.tlp(),
         m.label.ocha_sensitivity()
     );
+    if let Some(o) = &m.label_override {
+        println!(
+            "         (the sender chose it below the scan's suggestion, {}: \"{}\")",
+            o.suggested, o.reason
+        );
+    }
     sender.print();
     if let Some(note) = &m.note {
         println!("Note:    {note}");
@@ -232,7 +243,8 @@ pub(crate) fn seal(global: &Global, args: &SealArgs) -> Result<(), Failure> {
         .iter()
         .map(|path| FileSource::from_path(path))
         .collect::<Result<Vec<_>, _>>()?;
-    let label_override = None;
+    let label_override =
+        crate::commands::scan::review_label(&args.files, args.label, &args.override_reason)?;
     let sender = unlock(global)?;
     let request = SealRequest {
         purpose: Default::default(),

@@ -14,6 +14,7 @@
 //!   sealed parcels) and the sync engine: outbox, inbox, receipts, corrections, deletions, and
 //!   the audit log.
 //! - [`parcel`]: sealing files into a parcel and opening one, per parcel format v1.
+//! - [`review`]: the sensitivity scan of files before sealing, and the label rule it enforces.
 //! - [`passphrase`]: secrets typed by people (identity passphrases, parcel passwords).
 //! - [`progress`]: how long-running work reports progress to a user interface.
 
@@ -30,6 +31,7 @@ pub mod parcel;
 pub mod passphrase;
 pub mod progress;
 pub mod relay;
+pub mod review;
 
 pub use identity::{Identity, IdentityError, MemberCard};
 pub use keystore::{Backup, Home, KeystoreError, KeystoreKind, Profile, Protection};

@@ -96,7 +96,7 @@ pub enum SealError {
     #[error(
         "the files look {suggested} to the sensitivity scan, and {chosen} is lower: use --label \
          {suggested}, or if you are sure, say why with --override-reason TEXT (recorded in the \
-         parcel for the recipients)"
+         parcel for the recipients)."
     )]
     LabelBelowSuggestion {
         /// The label chosen.

@@ -1,0 +1,748 @@
+//! Per-column statistics, kept in constant memory whatever the number of rows: counters, a
+//! bounded set of hashes for uniqueness, and a few masked examples per kind of finding.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::detect::coords::{self, LAT, LON};
+use crate::detect::digits::{count_digits, normalise_digits};
+use crate::detect::header::Roles;
+use crate::detect::mask::{self, Examples};
+use crate::detect::phone::{self, Strength as PhoneStrength};
+use crate::detect::text::{FreeText, Tally};
+use crate::detect::zawgyi::ZawgyiCounter;
+use crate::detect::{email, names, nrc, places};
+
+/// How many non-empty values of a column feed the uniqueness estimate. Enough to tell an id
+/// column (all distinct) from a categorical one (a handful of values); bounded so that a
+/// million-row file costs no more than a thousand-row one.
+const DISTINCT_SAMPLE: u64 = 1024;
+
+/// Cells longer than this are read as running text, not as one value.
+const LONG_CELL: usize = 256;
+
+/// Distinct values among the first [`DISTINCT_SAMPLE`] non-empty cells.
+#[derive(Debug, Default)]
+pub(crate) struct Distinct {
+    seen: HashSet<u64>,
+    observed: u64,
+}
+
+impl Distinct {
+    fn observe(&mut self, value: &str) {
+        if self.observed < DISTINCT_SAMPLE {
+            self.observed += 1;
+            self.seen.insert(fnv1a(value.as_bytes()));
+        }
+    }
+
+    /// Distinct values seen in the sample.
+    pub(crate) fn count(&self) -> u64 {
+        self.seen.len() as u64
+    }
+
+    /// Distinct values over values sampled (1.0: every value different).
+    pub(crate) fn ratio(&self) -> f64 {
+        if self.observed == 0 {
+            0.0
+        } else {
+            self.seen.len() as f64 / self.observed as f64
+        }
+    }
+}
+
+/// FNV-1a: a hash that is fast without optimisation (tests run unoptimised) and good enough to
+/// count distinct short strings.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+/// A number as people write it: `1250`, `-3.5`, `12,500,000`, `75%`; with its decimals.
+pub(crate) fn parse_number(text: &str) -> Option<(f64, u8)> {
+    let text = text.trim();
+    let text = text.strip_suffix('%').unwrap_or(text).trim_end();
+    if text.is_empty() || text.len() > 32 {
+        return None;
+    }
+    if text.contains(',') {
+        // Thousands separators only: 1-3 digits, then groups of three.
+        let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+        let int = int.strip_prefix('-').unwrap_or(int);
+        let mut groups = int.split(',');
+        let first = groups.next()?;
+        if first.is_empty() || first.len() > 3 || !groups.all(|g| g.len() == 3) {
+            return None;
+        }
+        let joined: String = text.chars().filter(|&c| c != ',').collect();
+        return coords::parse_decimal(&joined).filter(|_| !frac.contains(','));
+    }
+    coords::parse_decimal(text)
+}
+
+/// Whether a cell is a date: `2026-01-27`, `27/01/2026`, `27.01.2026`, `2026/1/27 10:00`,
+/// `27-Jan-2026`, `Jan 2026`.
+pub(crate) fn is_date(text: &str) -> bool {
+    let text = text.trim();
+    if text.len() < 6 || text.len() > 32 {
+        return false;
+    }
+    let head = text.split(['T', ' ']).next().unwrap_or(text);
+    let parts: Vec<&str> = head.split(['-', '/', '.']).collect();
+    if parts.len() == 3 && parts.iter().all(|p| !p.is_empty()) {
+        let year =
+            |p: &str| p.len() == 4 && p.parse::<u32>().is_ok_and(|y| (1900..=2100).contains(&y));
+        let small = |p: &str| p.len() <= 2 && p.parse::<u32>().is_ok_and(|n| (1..=31).contains(&n));
+        let month_name = |p: &str| month(p);
+        if (year(parts[0]) && small(parts[1]) && small(parts[2]))
+            || (small(parts[0])
+                && (small(parts[1]) || month_name(parts[1]))
+                && (year(parts[2]) || (parts[2].len() == 2 && parts[2].parse::<u32>().is_ok())))
+        {
+            return true;
+        }
+    }
+    let words: Vec<&str> = text
+        .split([' ', '-', ','])
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.len() == 2 && month(words[0]) && words[1].len() == 4 && words[1].parse::<u32>().is_ok()
+}
+
+fn month(word: &str) -> bool {
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let lower = word.to_ascii_lowercase();
+    lower.len() >= 3 && MONTHS.iter().any(|m| lower.starts_with(m))
+}
+
+/// Values that say "none" in a category column (type of disability: none).
+fn is_none_value(lower: &str) -> bool {
+    matches!(
+        lower,
+        "no" | "none"
+            | "n"
+            | "0"
+            | "-"
+            | "n/a"
+            | "na"
+            | "nil"
+            | "not applicable"
+            | "false"
+            | "မရှိ"
+            | "မဟုတ်"
+    )
+}
+
+/// Values of a yes/no column; `true` for the ones that flag a person.
+fn binary_value(lower: &str) -> Option<bool> {
+    match lower {
+        "yes" | "y" | "true" | "1" | "x" | "✓" | "ဟုတ်" | "ဟုတ်ကဲ့" | "ရှိ" => {
+            Some(true)
+        }
+        "no" | "n" | "false" | "0" | "မဟုတ်" | "မရှိ" | "-" => Some(false),
+        _ => None,
+    }
+}
+
+fn is_sex_value(lower: &str) -> bool {
+    matches!(
+        lower,
+        "m" | "f"
+            | "male"
+            | "female"
+            | "ကျား"
+            | "မ"
+            | "boy"
+            | "girl"
+            | "man"
+            | "woman"
+            | "other"
+            | "ကျားလေး"
+            | "မိန်းကလေး"
+            | "မိန်းမ"
+            | "အမျိုးသမီး"
+            | "အမျိုးသား"
+            | "ယောကျ်ား"
+    )
+}
+
+/// Words that mark an organisation's name (compared in lower case).
+const ORG_WORDS: &[&str] = &[
+    "ngo",
+    "ingo",
+    "lngo",
+    "foundation",
+    "society",
+    "association",
+    "relief",
+    "network",
+    "organisation",
+    "organization",
+    "council",
+    "mission",
+    "cross",
+    "trust",
+    "federation",
+    "alliance",
+    "church",
+    "international",
+    "caritas",
+    "oxfam",
+    "malteser",
+];
+
+/// Acronyms of agencies and networks, compared as written (upper case): "WHO" is an agency,
+/// "who" is a word.
+const ORG_ACRONYMS: &[&str] = &[
+    "UN", "UNICEF", "UNHCR", "WFP", "UNFPA", "IOM", "WHO", "UNDP", "FAO", "OCHA", "UNOPS", "KMSS",
+    "MRCS", "IRC", "DRC", "NRC", "ACF", "MSF", "NGO", "INGO", "LNGO", "CBO", "CSO", "IFRC", "ICRC",
+];
+
+/// Words that name a vulnerable group in a category column.
+const VULN_VALUE_WORDS: &[&str] = &[
+    "disab",
+    "pregnan",
+    "lactat",
+    "elderly",
+    "unaccompanied",
+    "separated",
+    "orphan",
+    "gbv",
+    "survivor",
+    "widow",
+    "chronic",
+    "pwd",
+    "plw",
+    "uasc",
+    "older person",
+    "child-headed",
+    "female-headed",
+    "မသန်စွမ်း",
+    "ကိုယ်ဝန်",
+    "သက်ကြီး",
+    "မိဘမဲ့",
+];
+
+/// Text values whose classification a column remembers.
+const MEMO_ENTRIES: usize = 256;
+/// The longest value remembered.
+const MEMO_VALUE_BYTES: usize = 64;
+
+/// FNV-1a as a `Hasher`, for the memo.
+#[derive(Debug, Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 ^= fnv1a(bytes);
+        self.0 = self.0.rotate_left(5);
+    }
+}
+
+/// `text` without surrounding white space; most cells have none, and checking the ends first
+/// avoids the character-by-character trim.
+fn trim(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => text,
+        (None, _) | (_, None) => text,
+        _ => text.trim(),
+    }
+}
+
+/// A cell's bytes, counted in one pass.
+#[derive(Debug, Default, Clone, Copy)]
+struct Shape {
+    digits: usize,
+    upper: usize,
+    lower: usize,
+    space: usize,
+    non_ascii: usize,
+    flags: u8,
+}
+
+impl Shape {
+    const SLASH: u8 = 1;
+    const PAREN: u8 = 2;
+    const AT: u8 = 4;
+    /// Punctuation that separates parts of a date, a number or a sentence.
+    const SEPARATOR: u8 = 8;
+    /// ASCII punctuation other than `-` and `_`.
+    const OTHER: u8 = 16;
+
+    fn of(bytes: &[u8]) -> Shape {
+        let mut shape = Shape::default();
+        for &b in bytes {
+            match b {
+                b'0'..=b'9' => shape.digits += 1,
+                b'A'..=b'Z' => shape.upper += 1,
+                b'a'..=b'z' => shape.lower += 1,
+                b' ' | b'\t' | b'\n' | b'\r' => shape.space += 1,
+                b'/' => shape.flags |= Shape::SLASH | Shape::SEPARATOR | Shape::OTHER,
+                b'-' => shape.flags |= Shape::SEPARATOR,
+                b'_' => {}
+                b'.' | b',' | b':' | b';' => shape.flags |= Shape::SEPARATOR | Shape::OTHER,
+                b'(' => shape.flags |= Shape::PAREN | Shape::OTHER,
+                b'@' => shape.flags |= Shape::AT | Shape::OTHER,
+                0x80..=0xFF => shape.non_ascii += 1,
+                _ => shape.flags |= Shape::OTHER,
+            }
+        }
+        // A fullwidth bracket (Burmese keyboards) counts as a bracket.
+        if shape.non_ascii > 0 {
+            shape.flags |= Shape::PAREN;
+        }
+        shape
+    }
+
+    fn has(&self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
+}
+
+/// What a short text value is, independent of its column.
+#[derive(Debug, Clone, Copy)]
+struct TextClass {
+    words: u32,
+    name: Option<names::Strength>,
+    binary: Option<bool>,
+    sex: bool,
+    org: bool,
+    vulnerability: bool,
+    none: bool,
+    /// Whether running-text detectors find something in it.
+    running_text: bool,
+}
+
+impl TextClass {
+    fn of(cell: &str, digits: usize, shape: &Shape) -> TextClass {
+        // An identifier (R0000123, HH-0001, a uuid): letters, digits, dashes, nothing else.
+        // None of the text detectors can match it, and a million-row file has a million of
+        // them, so it is settled here.
+        if shape.space == 0 && shape.non_ascii == 0 && digits > 0 && !shape.has(Shape::OTHER) {
+            return TextClass {
+                words: 1,
+                name: None,
+                binary: None,
+                sex: false,
+                org: false,
+                vulnerability: false,
+                none: false,
+                running_text: false,
+            };
+        }
+        let words = if shape.space == 0 {
+            1
+        } else {
+            cell.split_whitespace().count() as u32
+        };
+        // One ASCII token of letters and digits (an id such as R0000123): nothing inside it
+        // for the running-text detectors, which need spaces, separators or a leading digit.
+        let token = shape.space == 0
+            && shape.non_ascii == 0
+            && !shape.has(Shape::SEPARATOR | Shape::PAREN | Shape::AT);
+        let name = names::classify_cell(cell);
+        let lower = cell.to_lowercase();
+        let org = lower
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| ORG_WORDS.contains(&w))
+            || cell
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| ORG_ACRONYMS.contains(&w));
+        // Sentences, and short text with a number in it ("call 09…", "21.53, 95.13"): the
+        // running-text detectors look inside. A cell that is a name is not searched again.
+        let running_text = name.is_none() && !token && (words >= 3 || digits >= 7) && {
+            let mut probe = FreeText::default();
+            probe.scan(cell);
+            !probe.is_empty()
+        };
+        TextClass {
+            words,
+            name,
+            binary: binary_value(&lower),
+            sex: is_sex_value(&lower),
+            org,
+            vulnerability: VULN_VALUE_WORDS.iter().any(|w| lower.contains(w)),
+            none: is_none_value(&lower),
+            running_text,
+        }
+    }
+}
+
+/// One column's statistics.
+#[derive(Debug, Default)]
+pub(crate) struct Column {
+    /// The header as written (trimmed); empty when there is none.
+    pub(crate) header: String,
+    /// Its position, from 0.
+    pub(crate) index: usize,
+    /// What the header (and HXL tag) say the column is.
+    pub(crate) roles: Roles,
+    /// Non-empty cells.
+    pub(crate) non_empty: u64,
+    /// Cells that are numbers.
+    pub(crate) numeric: u64,
+    /// Cells that are whole numbers.
+    pub(crate) integers: u64,
+    /// Smallest and largest whole number.
+    pub(crate) int_range: Option<(f64, f64)>,
+    /// Whole numbers of 5–7 digits (village codes look like this).
+    pub(crate) code_like_ints: u64,
+    /// Whole-cell phone numbers by strength: weak, medium, strong.
+    pub(crate) phones: [u64; 3],
+    /// Their examples, by strength.
+    pub(crate) phone_examples: [Examples; 3],
+    /// NRC numbers.
+    pub(crate) nrc: Tally,
+    /// Email addresses.
+    pub(crate) emails: Tally,
+    /// P-codes by level (index 0: state … 3: village tract and below).
+    pub(crate) pcodes: [u64; 4],
+    /// Examples of P-codes at level 4 and below.
+    pub(crate) admin4_examples: Examples,
+    /// Numbers with at least two decimals in Myanmar's latitude range, and with three or more.
+    pub(crate) lat: (u64, u64),
+    /// Same for longitude.
+    pub(crate) lon: (u64, u64),
+    /// Examples of single coordinates.
+    pub(crate) coord_examples: Examples,
+    /// Cells that are dates.
+    pub(crate) dates: u64,
+    /// Text cells (not numbers, dates, codes, phones).
+    pub(crate) text: u64,
+    /// Words in text cells.
+    pub(crate) text_words: u64,
+    /// Text cells, masked like names, for name columns found by header.
+    pub(crate) text_examples: Examples,
+    /// Names by honorific or syllables: (strong, weak).
+    pub(crate) names: (u64, u64),
+    /// Their examples.
+    pub(crate) name_examples: Examples,
+    /// Yes/no (1/0) values, and how many were yes.
+    pub(crate) binary: u64,
+    /// Yes values.
+    pub(crate) yes: u64,
+    /// Sex values (M/F, ကျား/မ).
+    pub(crate) sex: u64,
+    /// Text cells naming an organisation.
+    pub(crate) org_like: u64,
+    /// Text cells naming a vulnerable group.
+    pub(crate) vuln_values: u64,
+    /// Text cells that say "none".
+    pub(crate) none_values: u64,
+    /// Identifier examples.
+    pub(crate) id_examples: Examples,
+    /// What running text in the column held.
+    pub(crate) free: FreeText,
+    /// Uniqueness.
+    pub(crate) distinct: Distinct,
+    /// Classification of short text values already seen.
+    memo: HashMap<String, TextClass, BuildHasherDefault<Fnv>>,
+}
+
+impl Column {
+    /// A column with its header and roles.
+    pub(crate) fn new(index: usize, header: String, roles: Roles) -> Column {
+        Column {
+            header,
+            index,
+            roles,
+            ..Column::default()
+        }
+    }
+
+    /// The name the report uses for the column.
+    pub(crate) fn label(&self) -> String {
+        let header = self.header.trim();
+        // A "header" that is itself a value (a file without a header row whose first row was
+        // taken for one) must not carry a name or a number into the report.
+        let looks_personal = || {
+            names::classify_cell(header).is_some()
+                || phone::classify_cell(header).is_some()
+                || email::is_email(header)
+                || nrc::is_nrc(header).is_some()
+                || count_digits(header) >= 6
+        };
+        if header.is_empty() || looks_personal() {
+            format!("column {}", self.index + 1)
+        } else {
+            header.chars().take(80).collect()
+        }
+    }
+
+    /// `n` as a share of the non-empty cells.
+    pub(crate) fn share(&self, n: u64) -> f64 {
+        if self.non_empty == 0 {
+            0.0
+        } else {
+            n as f64 / self.non_empty as f64
+        }
+    }
+
+    /// Reads one cell.
+    pub(crate) fn observe(&mut self, raw: &str, zawgyi: &mut ZawgyiCounter) {
+        let cell = trim(raw);
+        if cell.is_empty() {
+            return;
+        }
+        self.non_empty += 1;
+        let shape = Shape::of(cell.as_bytes());
+        if shape.non_ascii > 0 {
+            zawgyi.observe(cell);
+        }
+        if cell.len() > LONG_CELL {
+            self.text += 1;
+            self.free.scan(cell);
+            return;
+        }
+        self.distinct.observe(cell);
+        self.id_examples.offer(|| mask::identifier(cell));
+        let letters = shape.upper + shape.lower;
+        // Burmese digits only exist in non-ASCII text.
+        let digits = if shape.non_ascii > 0 {
+            count_digits(cell)
+        } else {
+            shape.digits
+        };
+
+        // Values with a distinctive shape: NRC, email, P-code. The byte shape rules most
+        // detectors out before they run (tests run unoptimised over hundreds of MB).
+        if shape.has(Shape::SLASH)
+            && shape.has(Shape::PAREN)
+            && let Some(found) = nrc::is_nrc(cell)
+        {
+            self.nrc.add(|| found.masked);
+            return;
+        }
+        if shape.has(Shape::AT) && email::is_email(cell) {
+            self.emails.add(|| email::masked(cell));
+            return;
+        }
+        if shape.upper + shape.lower >= 3
+            && cell.len() >= 6
+            && cell.as_bytes()[..3].eq_ignore_ascii_case(b"MMR")
+            && let Some(level) = places::level(cell)
+        {
+            self.pcodes[usize::from(level - 1)] += 1;
+            if level >= 4 {
+                self.admin4_examples.offer(|| mask::pcode(cell));
+            }
+            return;
+        }
+
+        // Numbers and phone numbers: digits with separators, no letters.
+        let phone = if digits >= 7 && letters == 0 {
+            if shape.digits == cell.len() {
+                phone::classify_digits(cell)
+            } else {
+                phone::classify_cell(cell)
+            }
+        } else {
+            None
+        };
+        if let Some(phone) = &phone {
+            let slot = match phone.strength {
+                PhoneStrength::Weak => 0,
+                PhoneStrength::Medium => 1,
+                PhoneStrength::Strong => 2,
+            };
+            self.phones[slot] += 1;
+            self.phone_examples[slot].offer(|| phone.masked());
+        }
+        let number = if shape.digits == cell.len() && cell.len() <= 15 {
+            cell.parse::<f64>().ok().map(|v| (v, 0))
+        } else if letters == 0 && digits > 0 {
+            parse_number(&normalise_digits(cell))
+        } else {
+            None
+        };
+        if let Some((value, decimals)) = number {
+            self.observe_number(value, decimals, digits);
+            return;
+        }
+        if phone.is_some() {
+            return;
+        }
+        if digits >= 4
+            && letters <= 9
+            && (shape.has(Shape::SEPARATOR) || shape.space > 0)
+            && is_date(&normalise_digits(cell))
+        {
+            self.dates += 1;
+            return;
+        }
+
+        // Text. What a short value is does not depend on where it appears: a categorical
+        // column repeats a few values thousands of times, so their classification is memoised.
+        self.text += 1;
+        self.text_examples.offer(|| names::masked(cell));
+        let class = match self.memo.get(cell) {
+            Some(class) => *class,
+            None => {
+                let class = TextClass::of(cell, digits, &shape);
+                if self.memo.len() < MEMO_ENTRIES && cell.len() <= MEMO_VALUE_BYTES {
+                    self.memo.insert(cell.to_string(), class);
+                }
+                class
+            }
+        };
+        self.text_words += u64::from(class.words);
+        match class.name {
+            Some(names::Strength::Strong) => self.names.0 += 1,
+            Some(names::Strength::Weak) => self.names.1 += 1,
+            None => {}
+        }
+        if class.name.is_some() {
+            self.name_examples.offer(|| names::masked(cell));
+        }
+        if let Some(yes) = class.binary {
+            self.binary += 1;
+            self.yes += u64::from(yes);
+        }
+        self.sex += u64::from(class.sex);
+        self.org_like += u64::from(class.org);
+        self.vuln_values += u64::from(class.vulnerability);
+        self.none_values += u64::from(class.none);
+        if class.running_text {
+            self.free.scan(cell);
+        }
+    }
+
+    fn observe_number(&mut self, value: f64, decimals: u8, digits: usize) {
+        self.numeric += 1;
+        if decimals == 0 {
+            self.integers += 1;
+            self.int_range = Some(match self.int_range {
+                None => (value, value),
+                Some((lo, hi)) => (lo.min(value), hi.max(value)),
+            });
+            if (5..=7).contains(&digits) && value >= 0.0 {
+                self.code_like_ints += 1;
+            }
+            if value == 0.0 || value == 1.0 {
+                self.binary += 1;
+                self.yes += u64::from(value == 1.0);
+            }
+        }
+        if decimals >= 2 {
+            if LAT.contains(&value) {
+                self.lat.0 += 1;
+                self.lat.1 += u64::from(decimals >= 3);
+                self.coord_examples.offer(|| mask::coordinate(value));
+            }
+            if LON.contains(&value) {
+                self.lon.0 += 1;
+                self.lon.1 += u64::from(decimals >= 3);
+                self.coord_examples.offer(|| mask::coordinate(value));
+            }
+        }
+    }
+
+    /// Whole-cell phones of at least `strength`.
+    pub(crate) fn phones_at_least(&self, strength: PhoneStrength) -> u64 {
+        match strength {
+            PhoneStrength::Weak => self.phones.iter().sum(),
+            PhoneStrength::Medium => self.phones[1] + self.phones[2],
+            PhoneStrength::Strong => self.phones[2],
+        }
+    }
+
+    /// Whether most cells are numbers.
+    pub(crate) fn is_numeric(&self) -> bool {
+        self.non_empty > 0 && self.share(self.numeric) >= 0.8
+    }
+
+    /// Whether most cells are free text (not numbers, codes, dates).
+    pub(crate) fn is_textual(&self) -> bool {
+        self.non_empty > 0 && self.share(self.text) >= 0.6
+    }
+
+    /// Average words per text cell.
+    pub(crate) fn words_per_text(&self) -> f64 {
+        if self.text == 0 {
+            0.0
+        } else {
+            self.text_words as f64 / self.text as f64
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(values: &[&str]) -> Column {
+        let mut column = Column::new(0, String::new(), Roles::NONE);
+        let mut zawgyi = ZawgyiCounter::default();
+        for v in values {
+            column.observe(v, &mut zawgyi);
+        }
+        column
+    }
+
+    #[test]
+    fn numbers_dates_and_text_are_told_apart() {
+        assert_eq!(parse_number("12,500,000"), Some((12_500_000.0, 0)));
+        assert_eq!(parse_number("75%"), Some((75.0, 0)));
+        assert_eq!(parse_number("1,25"), None);
+        assert!(is_date("2026-01-27"));
+        assert!(is_date("27/01/2026"));
+        assert!(is_date("27-Jan-2026"));
+        assert!(is_date("Jan 2026"));
+        assert!(!is_date("HRP-2026-00"));
+        assert!(!is_date("09.123.456"));
+        let c = column(&[
+            "12",
+            "2026-01-27",
+            "Food Security",
+            "",
+            "MMR003008029",
+            "09761234567",
+        ]);
+        assert_eq!(
+            (c.non_empty, c.numeric, c.dates, c.text, c.pcodes[3]),
+            (5, 2, 1, 1, 1)
+        );
+        assert_eq!(c.phones, [0, 1, 0]);
+    }
+
+    #[test]
+    fn uniqueness_is_estimated_on_a_bounded_sample() {
+        let values: Vec<String> = (0..5000).map(|i| format!("R{i:05}")).collect();
+        let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+        let c = column(&refs);
+        assert_eq!(c.distinct.count(), DISTINCT_SAMPLE);
+        assert!((c.distinct.ratio() - 1.0).abs() < 1e-9);
+        let c = column(&["yes", "no", "yes", "yes"]);
+        assert_eq!((c.binary, c.yes, c.distinct.count()), (4, 3, 2));
+    }
+
+    #[test]
+    fn a_value_taken_for_a_header_is_not_shown() {
+        let mut c = Column::new(2, "Naw Pwe Pwe".into(), Roles::NONE);
+        assert_eq!(c.label(), "column 3");
+        c.header = "09761234567".into();
+        assert_eq!(c.label(), "column 3");
+        c.header = "Mobile".into();
+        assert_eq!(c.label(), "Mobile");
+    }
+
+    #[test]
+    fn coordinates_and_codes() {
+        let c = column(&["21.53581", "19.42891", "13.87516"]);
+        assert_eq!(c.lat, (3, 3));
+        let c = column(&["125018", "102918", "144902"]);
+        assert_eq!(c.code_like_ints, 3);
+        let c = column(&["21.53581, 95.1388"]);
+        assert_eq!(c.free.coords.count, 1);
+    }
+}
