@@ -396,6 +396,8 @@ pub async fn patch(
         .map_err(AppError::internal)?;
     let room = upload.length - upload.offset;
     let mut written = 0u64;
+    // What of this body is already durable and recorded.
+    let mut committed = 0u64;
     let mut hasher = Sha256::new();
     let mut body = body;
     let outcome: Result<(), AppError> = async {
@@ -421,6 +423,16 @@ pub async fn patch(
             }
             hasher.update(&data);
             file.write_all(&data).await.map_err(storage_error)?;
+            // A long body is made durable and recorded as it goes, so a relay that crashes
+            // mid-PATCH keeps all but the last few MiB (clients send bodies of many MiB over
+            // slow links). Not with a checksum: that covers the whole body, which must then
+            // count all or nothing.
+            if expected_sha256.is_none() && written - committed >= COMMIT_EVERY {
+                file.flush().await.map_err(storage_error)?;
+                file.sync_data().await.map_err(storage_error)?;
+                record_offset(&state, &id, upload.offset + written).await?;
+                committed = written;
+            }
         }
         // tokio's File writes in the background: the error of the last write (a full disk)
         // would surface only at a next write, and `sync_all` below drops it. `flush` reports
@@ -430,7 +442,8 @@ pub async fn patch(
     }
     .await;
     if let Err(e) = outcome {
-        let _ = file.set_len(upload.offset).await;
+        // Back to what is recorded: the start, or the last commit within this body.
+        let _ = file.set_len(upload.offset + committed).await;
         return Err(e);
     }
     if let Some(expected) = expected_sha256
@@ -446,27 +459,17 @@ pub async fn patch(
         ));
     }
     if let Err(e) = file.sync_all().await {
-        let _ = file.set_len(upload.offset).await;
+        let _ = file.set_len(upload.offset + committed).await;
         return Err(storage_error(e));
     }
     let new_offset = upload.offset + written;
-    let (row_id, offset_i) = (id.clone(), new_offset as i64);
-    let recorded = state
-        .store
-        .call(move |conn| {
-            conn.execute(
-                "UPDATE uploads SET offset = ?1 WHERE id = ?2",
-                params![offset_i, row_id],
-            )
-        })
-        .await;
-    if let Err(e) = recorded {
+    if let Err(e) = record_offset(&state, &id, new_offset).await {
         // SQLite had no room, so the new offset is not recorded: cut the bytes back now, giving
         // the full disk its space back (the next PATCH would cut them anyway). On any other
         // failure the outcome is unknown, so the file is left for the next PATCH to cut to
         // whatever offset the database holds.
         if e.status() == StatusCode::INSUFFICIENT_STORAGE {
-            let _ = file.set_len(upload.offset).await;
+            let _ = file.set_len(upload.offset + committed).await;
         }
         return Err(e);
     }
@@ -477,6 +480,24 @@ pub async fn patch(
     let mut response = tus_headers(StatusCode::NO_CONTENT);
     set(&mut response, "Upload-Offset", new_offset);
     Ok(response)
+}
+
+/// How much of a PATCH body is written between two commits of the offset.
+const COMMIT_EVERY: u64 = 4 << 20;
+
+/// Records an upload's offset (after the bytes up to it were made durable).
+async fn record_offset(state: &AppState, id: &str, offset: u64) -> Result<(), AppError> {
+    let (row_id, offset_i) = (id.to_owned(), offset as i64);
+    state
+        .store
+        .call(move |conn| {
+            conn.execute(
+                "UPDATE uploads SET offset = ?1 WHERE id = ?2",
+                params![offset_i, row_id],
+            )
+        })
+        .await
+        .map(|_| ())
 }
 
 /// How long a PATCH body may stay silent before it is treated as cut (keeping what arrived).

@@ -1210,6 +1210,33 @@ async fn a_patch_whose_body_goes_silent_ends_and_keeps_what_arrived() {
 }
 
 #[tokio::test]
+async fn a_long_patch_records_its_progress_so_a_crash_keeps_most_of_it() {
+    let relay = relay().await;
+    let total: usize = 6 << 20;
+    let bytes = pattern(total);
+    let id = relay.create_ok(PARTNER, total as u64, &[IMO_A]).await;
+    let mut long = relay.start_patch(PARTNER, &id, 0);
+    long.send(&bytes[..5 << 20], &relay.partial(&id), 5 << 20)
+        .await;
+    // While the body is still arriving, the relay has recorded the first 4 MiB and more.
+    let recorded = relay.offset(PARTNER, &id).await;
+    assert!(
+        ((4 << 20)..(5 << 20)).contains(&recorded),
+        "recorded {recorded} of the 5 MiB received so far"
+    );
+    // The relay stops mid-body (its handler is gone, as in a crash): what was recorded stays,
+    // and the upload resumes from there.
+    long.response.abort();
+    drop(long.writer);
+    let resumed = relay.offset(PARTNER, &id).await;
+    assert_eq!(resumed, recorded);
+    relay
+        .patch_ok(PARTNER, &id, resumed, &bytes[resumed as usize..])
+        .await;
+    assert!(std::fs::read(relay.blob(&id)).unwrap() == bytes);
+}
+
+#[tokio::test]
 async fn a_chunk_larger_than_any_json_body_streams_through() {
     // The router's body limit (sized for roster envelopes) must not apply to PATCH bodies.
     let relay = relay().await;

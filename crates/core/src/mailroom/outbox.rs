@@ -1,7 +1,9 @@
 //! The outbox: parcels are sealed once into the vault, then uploaded with tus. The relay's
 //! offset is the truth about what arrived: every attempt starts by asking it (HEAD), so a
-//! dropped connection, a killed client, a reboot or a restarted relay costs at most the bytes
-//! that were in flight. Confirmed bytes are never sent again, and nothing is ever re-sealed.
+//! dropped connection, a killed client or a reboot costs the bytes that were in flight (and those
+//! still in this computer's socket buffers); a relay that crashes mid-PATCH also loses what it
+//! received since its last commit (at most 4 MiB). Confirmed bytes are never sent again, and
+//! nothing is ever re-sealed.
 
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
