@@ -5,6 +5,7 @@
 
 mod cluster;
 mod fault_proxy;
+mod faults;
 mod identity;
 mod interop;
 mod keyring;

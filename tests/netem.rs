@@ -8,6 +8,10 @@
 //! kernel without modules) has no netem qdisc at all ("Specified qdisc kind is unknown"), only
 //! fifo, HTB and TBF. The wire applies the spec to each direction separately, as netem on the
 //! egress of both ends would: "delay 300ms" makes a 600 ms round trip.
+//!
+//! The wire is its own file, `tests/netem-wire.py` (compiled in with `include_str!` and run with
+//! `python3 -c`), so that scripts outside the tests, such as a benchmark, can build the same link
+//! with the same program; its header says how to drive it.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, TcpListener, TcpStream};
@@ -24,76 +28,12 @@ const RANGE: &str = "10.203.0.0/16";
 /// process left behind.
 const NS_PREFIX: &str = "sealpost-netem";
 
-/// The wire between the two TUN devices: reads packets from either, delivers each on the other
-/// when its time comes. Commands on stdin, one a line, each answered "ok": `set DELAY JITTER
-/// LOSS RATE LIMIT` (seconds, seconds, fraction, bits/s with 0 for unlimited, packets) and `cut`
-/// (drop everything until the next `set`). It exits when stdin closes, and its devices with it:
-/// a test process that dies leaves no device behind.
-const WIRE: &str = r#"
-import fcntl, heapq, os, random, select, struct, sys, time
-
-def attach(name):
-    fd = os.open("/dev/net/tun", os.O_RDWR | os.O_NONBLOCK)
-    # TUNSETIFF, IFF_TUN | IFF_NO_PI: a new layer-3 device that lives as long as this fd.
-    fcntl.ioctl(fd, 0x400454CA, struct.pack("16sH", name.encode(), 0x0001 | 0x1000))
-    return fd
-
-host, far = attach(sys.argv[1]), attach(sys.argv[2])
-peer = {host: far, far: host}
-delay = jitter = loss = rate = 0.0
-limit, cut = 1000, True
-free_at = {host: 0.0, far: 0.0}  # when each direction has sent its last packet (rate)
-queued = {host: 0, far: 0}  # packets on their way in each direction (limit)
-pending = []  # heap of (due, sequence, from, packet)
-sequence = 0
-commands = b""
-print("ready", flush=True)
-while True:
-    timeout = max(0.0, pending[0][0] - time.monotonic()) if pending else None
-    readable, _, _ = select.select([0, host, far], [], [], timeout)
-    now = time.monotonic()
-    for fd in readable:
-        if fd == 0:
-            data = os.read(0, 4096)
-            if not data:
-                sys.exit(0)
-            commands += data
-            while b"\n" in commands:
-                line, commands = commands.split(b"\n", 1)
-                words = line.split()
-                if words[0] == b"cut":
-                    cut = True
-                    pending.clear()
-                    queued = {host: 0, far: 0}
-                else:
-                    delay, jitter, loss, rate = map(float, words[1:5])
-                    limit, cut = int(words[5]), False
-                print("ok", flush=True)
-            continue
-        while True:
-            try:
-                packet = os.read(fd, 65536)
-            except BlockingIOError:
-                break
-            if cut or queued[fd] >= limit or random.random() < loss:
-                continue
-            start = max(now, free_at[fd])
-            if rate:
-                start += len(packet) * 8 / rate
-                free_at[fd] = start
-            due = start + max(0.0, delay + random.uniform(-jitter, jitter))
-            heapq.heappush(pending, (due, sequence, fd, packet))
-            sequence += 1
-            queued[fd] += 1
-    now = time.monotonic()
-    while pending and pending[0][0] <= now:
-        _, _, fd, packet = heapq.heappop(pending)
-        queued[fd] -= 1
-        try:
-            os.write(peer[fd], packet)
-        except OSError:
-            pass
-"#;
+/// The wire between the two TUN devices, `tests/netem-wire.py`: reads packets from either,
+/// delivers each on the other when its time comes. Commands on stdin, one a line, each answered
+/// "ok": `set DELAY JITTER LOSS RATE LIMIT` (seconds, seconds, fraction, bits/s with 0 for
+/// unlimited, packets) and `cut` (drop everything until the next `set`). It exits when stdin
+/// closes, and its devices with it: a test process that dies leaves no device behind.
+const WIRE: &str = include_str!("netem-wire.py");
 
 /// The part of netem's syntax the wire understands: `delay TIME [JITTER]`, `loss PERCENT%`,
 /// `rate RATE` (tc units: bit, kbit, mbit, gbit, bps, kbps, mbps) and `limit PACKETS`.

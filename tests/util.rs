@@ -224,6 +224,42 @@ impl Sealpost {
         }
     }
 
+    /// The same command, run through `prefix`: `PREFIX... sealpost ARGS`, with the same
+    /// environment and directory (e.g. `ip netns exec NS` to run it inside a network
+    /// namespace). Arguments added afterwards still go to `sealpost`.
+    pub fn via(mut self, prefix: &[&OsStr]) -> Self {
+        let (program, rest) = prefix.split_first().expect("a prefix names a program");
+        let mut command = Command::new(program);
+        command
+            .args(rest)
+            .arg(self.command.get_program())
+            .args(self.command.get_args())
+            .stdin(Stdio::null());
+        for (name, value) in self.command.get_envs() {
+            match value {
+                Some(value) => command.env(name, value),
+                None => command.env_remove(name),
+            };
+        }
+        if let Some(dir) = self.command.get_current_dir() {
+            command.current_dir(dir);
+        }
+        let shown: Vec<_> = prefix.iter().map(|p| p.to_string_lossy()).collect();
+        self.shown = format!("{} {}", shown.join(" "), self.shown);
+        self.command = command;
+        self
+    }
+
+    /// Starts the command in the background, stdout and stderr piped: the caller reads them
+    /// (a child blocks once a full pipe is left unread), and waits for or kills the child.
+    pub fn spawn(mut self) -> std::process::Child {
+        self.command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.shown))
+    }
+
     /// Runs and insists on success.
     pub fn succeeds(self) -> Outcome {
         let outcome = self.run();
