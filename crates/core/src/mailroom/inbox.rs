@@ -396,16 +396,7 @@ fn accept_parcel(
         .map_err(|e| MailroomError::io("cannot move the parcel into the vault", e))?;
     crate::fsutil::sync_dir(&mailroom.vault())
         .map_err(|e| MailroomError::io("cannot sync the vault", e))?;
-    let files = serde_json::to_string(
-        &m.files
-            .iter()
-            .map(|f| ListedFile {
-                name: f.name.clone(),
-                size: f.size,
-            })
-            .collect::<Vec<_>>(),
-    )
-    .expect("file names serialise");
+    let files = super::files_column_text(m);
     let superseded_by: Option<String> = conn
         .query_row(
             "SELECT parcel_id FROM parcels WHERE supersedes = ?1 AND sender_id = ?2",

@@ -230,6 +230,19 @@ pub struct ListedFile {
     pub size: u64,
 }
 
+/// A manifest's files as the store keeps them (JSON `[{name, size}]`).
+pub(crate) fn files_column_text(m: &parcel::Manifest) -> String {
+    let files: Vec<ListedFile> = m
+        .files
+        .iter()
+        .map(|f| ListedFile {
+            name: f.name.clone(),
+            size: f.size,
+        })
+        .collect();
+    serde_json::to_string(&files).expect("file names serialise")
+}
+
 /// A received parcel, as `sealpost inbox` lists it.
 #[derive(Debug, Clone, Serialize)]
 pub struct InboxEntry {

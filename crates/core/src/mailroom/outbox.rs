@@ -115,16 +115,7 @@ pub(crate) fn queue(
         .iter()
         .filter_map(|id| super::member_in(roster, &id.to_string()))
         .collect();
-    let files = serde_json::to_string(
-        &m.files
-            .iter()
-            .map(|f| super::ListedFile {
-                name: f.name.clone(),
-                size: f.size,
-            })
-            .collect::<Vec<_>>(),
-    )
-    .expect("file names serialise");
+    let files = super::files_column_text(m);
     let now = now_text();
     let tx = mailroom.conn.unchecked_transaction()?;
     tx.execute(
