@@ -12,11 +12,11 @@ JSON line>}.
 import datetime
 import json
 import os
-import platform
-import re
 import statistics
-import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from machine import machine as shared_machine, output  # noqa: E402
 
 # Everything after this line in RESULTS.md is kept when the script writes it again.
 KEEP_MARKER = "<!-- analysis: kept when bench/relay-load/run writes this file again -->"
@@ -40,35 +40,9 @@ def progress_line(record):
         print(f"    error: {error}", flush=True)
 
 
-def output(argv):
-    try:
-        return subprocess.run(argv, capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "?"
-
-
 def machine():
-    cpu = "?"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    with open("/proc/meminfo") as f:
-        mem_kib = int(re.search(r"MemTotal:\s+(\d+)", f.read()).group(1))
-    distro = "?"
-    if os.path.exists("/etc/os-release"):
-        with open("/etc/os-release") as f:
-            m = re.search(r'^PRETTY_NAME="?([^"\n]*)', f.read(), re.M)
-            distro = m.group(1) if m else "?"
     fs = output(["df", "-PT", "bench/work"]).splitlines()[-1].split()
-    return {
-        "cpu": cpu,
-        "nproc": os.cpu_count(),
-        "ram_gib": mem_kib / 1024 / 1024,
-        "os": f"{distro}, Linux {platform.release()}",
-        "disk": f"{fs[1]} on {fs[0]}" if len(fs) > 1 else "?",
-    }
+    return {**shared_machine(), "disk": f"{fs[1]} on {fs[0]}" if len(fs) > 1 else "?"}
 
 
 def commit():
