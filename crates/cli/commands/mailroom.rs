@@ -465,48 +465,52 @@ fn print_sync(report: &SyncReport, quiet_when_idle: bool) {
     }
 }
 
+/// Prints a list of parcels: `{"parcels": [...]}` with `--json`, else each entry, or a line
+/// saying the list is empty.
+fn print_parcels<T: Serialize>(json: bool, parcels: &[T], empty: &str, print: impl Fn(&T)) {
+    if json {
+        print_json(&serde_json::json!({ "parcels": parcels }));
+    } else if parcels.is_empty() {
+        println!("{empty}");
+    } else {
+        parcels.iter().for_each(print);
+    }
+}
+
 pub(crate) fn outbox(global: &Global, json: bool) -> Result<(), Failure> {
     let (mailroom, _) = mailroom(global)?;
     let entries = mailroom.outbox()?;
-    if json {
-        print_json(&serde_json::json!({ "parcels": entries }));
-        return Ok(());
-    }
-    if entries.is_empty() {
-        println!("The outbox is empty: everything was sent.");
-        return Ok(());
-    }
-    for e in &entries {
-        println!(
-            "{} {} to {}: {} of {} on the relay{}",
-            e.kind,
-            e.parcel_id,
-            e.recipients.join(", "),
-            size(e.confirmed),
-            size(e.size),
-            e.last_error
-                .as_ref()
-                .map(|err| format!(" (last attempt: {err})"))
-                .unwrap_or_default()
-        );
-    }
+    print_parcels(
+        json,
+        &entries,
+        "The outbox is empty: everything was sent.",
+        |e| {
+            println!(
+                "{} {} to {}: {} of {} on the relay{}",
+                e.kind,
+                e.parcel_id,
+                e.recipients.join(", "),
+                size(e.confirmed),
+                size(e.size),
+                e.last_error
+                    .as_ref()
+                    .map(|err| format!(" (last attempt: {err})"))
+                    .unwrap_or_default()
+            );
+        },
+    );
     Ok(())
 }
 
 pub(crate) fn inbox(global: &Global, json: bool) -> Result<(), Failure> {
     let (mailroom, _) = mailroom(global)?;
     let parcels = mailroom.inbox()?;
-    if json {
-        print_json(&serde_json::json!({ "parcels": parcels }));
-        return Ok(());
-    }
-    if parcels.is_empty() {
-        println!("No parcels received yet. `sealpost sync` fetches new ones.");
-        return Ok(());
-    }
-    for p in &parcels {
-        print_inbox_entry(p);
-    }
+    print_parcels(
+        json,
+        &parcels,
+        "No parcels received yet. `sealpost sync` fetches new ones.",
+        print_inbox_entry,
+    );
     Ok(())
 }
 
@@ -533,17 +537,12 @@ fn print_inbox_entry(p: &InboxEntry) {
 pub(crate) fn sent(global: &Global, json: bool) -> Result<(), Failure> {
     let (mailroom, _) = mailroom(global)?;
     let parcels = mailroom.sent()?;
-    if json {
-        print_json(&serde_json::json!({ "parcels": parcels }));
-        return Ok(());
-    }
-    if parcels.is_empty() {
-        println!("You have not sent a parcel through the relay yet.");
-        return Ok(());
-    }
-    for p in &parcels {
-        print_sent_entry(p);
-    }
+    print_parcels(
+        json,
+        &parcels,
+        "You have not sent a parcel through the relay yet.",
+        print_sent_entry,
+    );
     Ok(())
 }
 
