@@ -323,8 +323,10 @@ fn upload_one(
     // moved on was progress (the relay kept part of the body), so patience is restored.
     let mut failed_at: Option<u64> = None;
     let result = session.persist(|relay, token| {
-        let id = match &upload_id {
-            Some(id) => id.clone(),
+        // A new upload is at offset 0: no need to ask (one round trip less, 600 ms on a
+        // satellite link). An existing one is asked, since only the relay knows what arrived.
+        let (id, known_offset) = match &upload_id {
+            Some(id) => (id.clone(), None),
             None => {
                 let id = relay.create_upload(token, pending.length, &pending.to)?;
                 conn.execute(
@@ -333,10 +335,14 @@ fn upload_one(
                 )
                 .map_err(local)?;
                 upload_id = Some(id.clone());
-                id
+                (id, Some(0))
             }
         };
-        let Some(offset) = relay.upload_offset(token, &id)? else {
+        let offset = match known_offset {
+            Some(offset) => Some(offset),
+            None => relay.upload_offset(token, &id)?,
+        };
+        let Some(offset) = offset else {
             // The relay no longer has it (expired before it was finished): start over. The
             // parcel itself is unchanged; only its bytes travel again.
             conn.execute(
