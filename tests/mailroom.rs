@@ -149,6 +149,15 @@ impl Cluster {
     pub(crate) fn home(&self, member: &str) -> PathBuf {
         self.sandbox.home(member)
     }
+
+    /// `member`'s mailroom through the core API, as a test playing someone who holds the
+    /// member's keys (to tamper with the store).
+    pub(crate) fn mailroom(&self, member: &str) -> sealpost_core::Mailroom {
+        let home = sealpost_core::Home::new(self.home(member));
+        let passphrase = sealpost_core::Passphrase::new(PASSPHRASE.to_owned()).unwrap();
+        let me = home.unlock(Some(&passphrase)).unwrap();
+        sealpost_core::Mailroom::open(&home, me).unwrap()
+    }
 }
 
 fn events(receipts: &[Value]) -> Vec<&str> {
@@ -523,8 +532,6 @@ fn a_parcel_waits_in_the_outbox_while_the_relay_is_down_and_goes_at_the_next_syn
 
 #[test]
 fn the_store_is_encrypted_and_the_audit_log_shows_edits_and_removals() {
-    use sealpost_core::{Home, Mailroom, Passphrase};
-
     let cluster = Cluster::new();
     let list = township_figures(&cluster.sandbox, "audit.csv", "PLAN-audit");
     cluster.send(PARTNER, &[&list], "restricted");
@@ -544,12 +551,7 @@ fn the_store_is_encrypted_and_the_audit_log_shows_edits_and_removals() {
     let entries = verified["entries"].as_u64().unwrap();
     assert!(entries >= 4, "{verified}");
 
-    let open = || {
-        let home = Home::new(&home);
-        let passphrase = Passphrase::new(PASSPHRASE.to_owned()).unwrap();
-        let me = home.unlock(Some(&passphrase)).unwrap();
-        Mailroom::open(&home, me).unwrap()
-    };
+    let open = || cluster.mailroom(PARTNER);
     let problems = || {
         let failed = cluster.json(PARTNER, &["log", "--verify"]).run();
         assert_eq!(failed.code, Some(1), "{failed}");
@@ -592,8 +594,6 @@ fn the_store_is_encrypted_and_the_audit_log_shows_edits_and_removals() {
 
 #[test]
 fn label_retention_erases_received_parcels_and_another_members_keys_cannot_open_a_store() {
-    use sealpost_core::{Home, Mailroom, Passphrase};
-
     let cluster = Cluster::new();
     let list = township_figures(&cluster.sandbox, "retention.csv", "PLAN-retention");
     let parcel = cluster.send(PARTNER, &[&list], "confidential");
@@ -617,12 +617,8 @@ fn label_retention_erases_received_parcels_and_another_members_keys_cannot_open_
 
     // Time passes (the retention date is moved into the past): the next sync erases the
     // sealed copy and the copy opened into Sealpost's folder.
-    let home = Home::new(cluster.home(IMO));
-    let me = home
-        .unlock(Some(&Passphrase::new(PASSPHRASE.to_owned()).unwrap()))
-        .unwrap();
-    Mailroom::open(&home, me)
-        .unwrap()
+    cluster
+        .mailroom(IMO)
         .tamper_for_tests("UPDATE parcels SET keep_until = '2000-01-01T00:00:00Z';")
         .unwrap();
     let report = cluster.sync(IMO);
