@@ -11,6 +11,7 @@ mod interop;
 mod keyring;
 mod mailroom;
 mod netem;
+mod pseudonymize;
 mod relay;
 mod scan;
 mod seal_open;

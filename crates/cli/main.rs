@@ -50,6 +50,9 @@ enum Command {
     Identity(commands::identity::IdentityCommand),
     /// Check files for personal data and other sensitive content; suggests a label with reasons
     Scan(commands::scan::ScanArgs),
+    /// Make a copy that is safer to share: keyed pseudonyms, masked or dropped columns, P-codes
+    /// cut to a coarser admin level, a k-anonymity check, and the scan of the copy
+    Pseudonymize(commands::pseudonymize::PseudonymizeArgs),
     /// Seal files into a parcel and send it through the relay (it waits in the outbox while
     /// offline)
     Send(commands::mailroom::SendArgs),
@@ -119,6 +122,7 @@ fn main() -> ExitCode {
         Command::Whoami(args) => commands::identity::whoami(&cli.global, args),
         Command::Identity(cmd) => commands::identity::identity(&cli.global, cmd),
         Command::Scan(args) => commands::scan::scan(&cli.global, args),
+        Command::Pseudonymize(args) => commands::pseudonymize::pseudonymize(&cli.global, args),
         Command::Send(args) => commands::mailroom::send(&cli.global, args),
         Command::Sync(args) => commands::mailroom::sync(&cli.global, args),
         Command::Outbox(args) => commands::mailroom::outbox(&cli.global, args.json),
@@ -181,6 +185,7 @@ impl Command {
             Command::Whoami(a) => a.json,
             Command::Identity(c) => c.wants_json(),
             Command::Scan(a) => a.json,
+            Command::Pseudonymize(a) => a.json,
             Command::Send(a) => a.json(),
             Command::Sync(a) => a.json,
             Command::Outbox(a) | Command::Inbox(a) | Command::Sent(a) => a.json,

@@ -16,6 +16,10 @@
 //! row by row, XLSX/XLSB sheets cell by cell, and only counters, a bounded sample of values per
 //! column and at most three masked examples per finding are kept. Reports never contain raw
 //! values: examples are masked (`09•••••4567`, `D•• A•• A••`).
+//!
+//! [`pseudonymize`] makes a copy that is safer to share: keyed pseudonyms under the cluster's
+//! [`PseudonymKey`], masked or dropped columns, P-codes cut to a coarser admin level, a
+//! k-anonymity check, and the scan of the copy.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -24,6 +28,7 @@ mod detect;
 mod error;
 mod input;
 mod limits;
+mod pseudonym;
 mod report;
 mod table;
 
@@ -40,6 +45,10 @@ use crate::input::workbook;
 use crate::input::{Deadline, Format};
 use crate::table::Table;
 pub use limits::Limits;
+pub use pseudonym::{
+    Action, ColumnReport, DEFAULT_KEY_FILE, KAnonymity, Plan, PseudonymError, PseudonymKey,
+    PseudonymReport, SheetSummary, pseudonymize,
+};
 pub use report::{Finding, Reason, ReasonCode, ScanReport, SheetReport};
 
 /// Scans the file at `path` with the default [`Limits`].

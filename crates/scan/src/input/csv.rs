@@ -73,6 +73,8 @@ pub(crate) struct CsvOutcome {
     pub(crate) truncated_cells: u64,
     /// Whether the file ended inside a quoted cell.
     pub(crate) unbalanced_quote: bool,
+    /// The delimiter the sniffer chose (the pseudonymiser writes its copy with it).
+    pub(crate) delimiter: u8,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -285,7 +287,10 @@ pub(crate) fn read(
         tokenizer.feed(&buf[..n]);
         deadline.check()?;
     }
-    Ok(tokenizer.finish())
+    Ok(CsvOutcome {
+        delimiter,
+        ..tokenizer.finish()
+    })
 }
 
 #[cfg(test)]

@@ -38,21 +38,21 @@ pub(crate) struct Workbook {
     pub(crate) warnings: Vec<String>,
 }
 
-fn xlsx_error(error: XlsxError) -> ScanError {
+pub(crate) fn xlsx_error(error: XlsxError) -> ScanError {
     match error {
         XlsxError::Password => ScanError::Encrypted,
         other => ScanError::Workbook(other.to_string()),
     }
 }
 
-fn xlsb_error(error: XlsbError) -> ScanError {
+pub(crate) fn xlsb_error(error: XlsbError) -> ScanError {
     match error {
         XlsbError::Password => ScanError::Encrypted,
         other => ScanError::Workbook(other.to_string()),
     }
 }
 
-fn xls_error(error: XlsError) -> ScanError {
+pub(crate) fn xls_error(error: XlsError) -> ScanError {
     match error {
         XlsError::Password => ScanError::Encrypted,
         other => ScanError::Workbook(other.to_string()),
@@ -266,7 +266,7 @@ impl<'a> SheetReader<'a> {
 
 /// A float as a person typed it: whole numbers without ".0" (phone numbers and codes are often
 /// stored as numbers), others in their shortest exact form.
-fn float_text(value: f64) -> String {
+pub(crate) fn float_text(value: f64) -> String {
     if value.fract() == 0.0 && value.abs() < 1e15 {
         format!("{}", value as i64)
     } else {
@@ -275,7 +275,7 @@ fn float_text(value: f64) -> String {
 }
 
 /// A date as `2026-01-27` (with the time when there is one).
-fn date_text(value: &ExcelDateTime) -> String {
+pub(crate) fn date_text(value: &ExcelDateTime) -> String {
     if !value.is_datetime() {
         return float_text(value.as_f64());
     }
@@ -314,7 +314,7 @@ fn data_text(value: &Data) -> String {
 
 /// Measures a zip package before a spreadsheet reader opens it: entry count, encryption, and
 /// the declared uncompressed size of every part it would read.
-fn check_package<RS: Read + Seek>(
+pub(crate) fn check_package<RS: Read + Seek>(
     input: &mut RS,
     kind: Kind,
     limits: &Limits,

@@ -445,6 +445,8 @@ pub(crate) struct Column {
     pub(crate) free: FreeText,
     /// Uniqueness.
     pub(crate) distinct: Distinct,
+    /// Keyed pseudonyms made by the pseudonymiser (`PSN-…`): not text, not names.
+    pub(crate) pseudonyms: u64,
     /// Classification of short text values already seen.
     memo: HashMap<String, TextClass, BuildHasherDefault<Fnv>>,
 }
@@ -536,6 +538,11 @@ impl Column {
             if level >= 4 {
                 self.admin4_examples.offer(|| mask::pcode(cell));
             }
+            return;
+        }
+
+        if crate::pseudonym::is_pseudonym(cell) {
+            self.pseudonyms += 1;
             return;
         }
 

@@ -474,7 +474,13 @@ pub(crate) fn findings(sheet: &Sheet<'_>) -> (Vec<Finding>, Label) {
         })
         .count();
     let categorical = cols.iter().filter(|c| is_categorical(c)).count();
-    let survey = if let Some(c) = respondent_id {
+    // A column of distinct keyed pseudonyms (the pseudonymiser's `PSN-…`) stands for one person
+    // or household per row: pseudonymised records are still individual-level data, at least
+    // raw survey data under the policy, even when nothing else in them is personal.
+    let pseudonymised_rows = cols.iter().find(|c| {
+        c.pseudonyms * 10 >= rows * 8 && c.distinct.ratio() >= 0.9 && c.distinct.count() >= 2
+    });
+    let survey = if let Some(c) = respondent_id.or(pseudonymised_rows) {
         Some(Some(c.label()))
     } else if (kobo >= 2 && kobo_own) || group_paths >= 3 {
         Some(None)

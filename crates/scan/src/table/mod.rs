@@ -381,6 +381,37 @@ mod tests {
     }
 
     #[test]
+    fn a_column_of_distinct_pseudonyms_is_still_one_row_per_person() {
+        // What `sealpost pseudonymize` leaves of a beneficiary list: names as pseudonyms,
+        // townships, amounts. No PII left, but each row is still a person.
+        let key = crate::PseudonymKey::from_bytes([7; 32]);
+        let mut rows = vec!["Name,Township Pcode,Amount (MMK)".to_string()];
+        for i in 0..30 {
+            rows.push(format!(
+                "{},MMR012001,{}",
+                key.pseudonym(&format!("person {i}")).unwrap(),
+                50_000 + i
+            ));
+        }
+        let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+        let r = table(&refs);
+        assert_eq!(codes(&r), [ReasonCode::RawSurvey], "{r:?}");
+        assert_eq!(r.label, Label::Confidential);
+
+        // Organisations repeat: their pseudonyms are not one row per person.
+        let mut rows = vec!["Organisation,Township Pcode,People reached".to_string()];
+        for i in 0..30 {
+            rows.push(format!(
+                "{},MMR012001,{}",
+                key.pseudonym(&format!("org {}", i % 3)).unwrap(),
+                100 + i
+            ));
+        }
+        let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+        assert!(!codes(&table(&refs)).contains(&ReasonCode::RawSurvey));
+    }
+
+    #[test]
     fn surveys_and_aggregates_by_sex_and_age() {
         let mut rows = vec!["respondent_id,township_pcode,age_group,sex,water_source".to_string()];
         for i in 0..30 {
