@@ -491,7 +491,11 @@ fn a_relay_killed_and_restarted_mid_upload_gets_the_parcel_from_an_unattended_sy
 const FIELD_LINK: &str = "delay 300ms loss 10% rate 20mbit";
 
 /// How long the unattended watch may take to send the parcel before the test fails.
-const FIELD_DEADLINE: Duration = Duration::from_secs(240);
+///
+/// Alone on a 2-core machine the transfer takes 130 to 150 s (3 CPU-bound processes beside it
+/// changed nothing); in CI, among the other tests, one run was still 0.9 MB short after 240 s,
+/// so the bound is generous: the test is about arriving unattended, not about speed.
+const FIELD_DEADLINE: Duration = Duration::from_secs(420);
 
 /// One cut of the link: when, how much the relay held, and the sending socket just before.
 #[derive(Debug)]
@@ -629,27 +633,38 @@ fn a_fifty_megabyte_parcel_crosses_a_lossy_slow_link_cut_three_times() {
     });
 
     let done = AtomicBool::new(false);
-    let (sent, cuts, reports) = std::thread::scope(|scope| {
+    let (sent, (cuts, timeline), reports) = std::thread::scope(|scope| {
         // However the reading below ends (a panic included), the cutter stops waiting.
         let _stop = StopOnDrop(&done);
-        // Three cuts of 3 s, when the relay holds a quarter, a half, three cut_log.
+        // Three cuts of 3 s, when the relay holds a quarter, a half, three quarters. Every 5 s
+        // it also notes how far the upload got and the sending socket: if the parcel is late,
+        // the failure shows where the time went.
         let cutter = scope.spawn(|| {
             let mut cuts = Vec::new();
-            for quarter in 1..=3 {
-                while relay_partial_bytes(&cluster) < size * quarter / 4 {
-                    if done.load(Ordering::SeqCst) {
-                        return cuts;
-                    }
-                    std::thread::sleep(Duration::from_millis(50));
+            let mut timeline = Vec::new();
+            let mut next_sample = Duration::ZERO;
+            while !done.load(Ordering::SeqCst) {
+                if started.elapsed() >= next_sample {
+                    next_sample += Duration::from_secs(5);
+                    timeline.push(format!(
+                        "{:>5.1?}: {} on the relay; sender: {}",
+                        started.elapsed(),
+                        relay_partial_bytes(&cluster),
+                        sender_socket(&link)
+                    ));
                 }
-                cuts.push(Cut {
-                    at: started.elapsed(),
-                    on_relay: relay_partial_bytes(&cluster),
-                    sender: sender_socket(&link),
-                });
-                link.cut(Duration::from_secs(3));
+                let quarter = cuts.len() as u64 + 1;
+                if quarter <= 3 && relay_partial_bytes(&cluster) >= size * quarter / 4 {
+                    cuts.push(Cut {
+                        at: started.elapsed(),
+                        on_relay: relay_partial_bytes(&cluster),
+                        sender: sender_socket(&link),
+                    });
+                    link.cut(Duration::from_secs(3));
+                }
+                std::thread::sleep(Duration::from_millis(50));
             }
-            cuts
+            (cuts, timeline)
         });
         let deadline = started + FIELD_DEADLINE;
         let mut reports = Vec::new();
@@ -686,12 +701,18 @@ fn a_fifty_megabyte_parcel_crosses_a_lossy_slow_link_cut_three_times() {
         .collect();
     let Some(sent) = sent else {
         let (_, stderr) = watch.output();
+        // The relay's account of the upload: each body received, from which offset, how much,
+        // and whether it ended complete, cut or idle (ids and offsets only).
+        let relay_log = cluster.relay.log();
+        let relay_log: Vec<&str> = relay_log.lines().filter(|l| l.contains("upload")).collect();
         panic!(
             "the parcel was not sent within {elapsed:.1?} (congestion control in the namespace: \
              {congestion}; cuts: {cuts:?}); the relay holds {} of {size} bytes.\npasses:\n{}\n\
-             stderr:\n{stderr}",
+             stderr:\n{stderr}\ntimeline:\n{}\nthe relay on the upload:\n{}",
             relay_partial_bytes(&cluster),
-            passes_summary.join("\n")
+            passes_summary.join("\n"),
+            timeline.join("\n"),
+            relay_log[relay_log.len().saturating_sub(30)..].join("\n")
         );
     };
     let resent = number(&sent, "resent_bytes");

@@ -400,16 +400,26 @@ pub async fn patch(
     let mut committed = 0u64;
     let mut hasher = Sha256::new();
     let mut body = body;
+    // Why the body ended, for the debug log: the operator's view of a struggling link.
+    let mut ended = "complete";
     let outcome: Result<(), AppError> = async {
         loop {
             // A cut connection ends the body early; what arrived is kept (below). So does a
             // body that stops arriving: when a link dies without a reset, the connection looks
             // alive until TCP gives up, minutes later, and meanwhile this PATCH would hold the
             // upload busy (423) against the client's resumed PATCH on a new connection.
-            let Ok(Some(frame)) = tokio::time::timeout(BODY_IDLE, body.frame()).await else {
-                break;
+            let frame = match tokio::time::timeout(BODY_IDLE, body.frame()).await {
+                Ok(Some(Ok(frame))) => frame,
+                Ok(None) => break,
+                Ok(Some(Err(_))) => {
+                    ended = "connection lost";
+                    break;
+                }
+                Err(_) => {
+                    ended = "idle";
+                    break;
+                }
             };
-            let Ok(frame) = frame else { break };
             let Ok(data) = frame.into_data() else {
                 continue;
             };
@@ -474,6 +484,13 @@ pub async fn patch(
         return Err(e);
     }
     drop(file);
+    tracing::debug!(
+        upload = %id,
+        from = upload.offset,
+        received = written,
+        ended,
+        "upload body received"
+    );
     if new_offset == upload.length {
         complete(&state, &id).await?;
     }
