@@ -593,3 +593,66 @@ fn bad_input_is_refused_clearly_and_leaves_nothing_behind() {
         .collect();
     assert!(left.is_empty(), "nothing left behind: {left:?}");
 }
+
+#[test]
+fn the_scan_suggests_a_pseudonymize_command_that_works_as_printed() {
+    let sandbox = Sandbox::new();
+    let list = sandbox.write(
+        "field data/list 001.csv",
+        std::fs::read(sample("001_export.csv")).unwrap(),
+    );
+    let home = sandbox.home("alice");
+    std::fs::create_dir_all(&home).unwrap();
+    sandbox
+        .sealpost("alice")
+        .args(["pseudonymize", "--new-key"])
+        .arg(home.join("pseudonym.key"))
+        .succeeds();
+
+    let scan = sandbox.sealpost("alice").arg("scan").arg(&list).succeeds();
+    let command = scan
+        .stdout
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("sealpost pseudonymize "))
+        .unwrap_or_else(|| panic!("a suggested command: {scan}"))
+        .to_owned();
+    assert!(command.contains("--columns"), "{command}");
+
+    // Run it as printed, through a shell, as the partner would paste it.
+    let bin = sandbox.path("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_sealpost"), bin.join("sealpost")).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let ran = std::process::Command::new("sh")
+        .args(["-c", &command])
+        .env("PATH", path)
+        .env("SEALPOST_HOME", &home)
+        .current_dir(sandbox.path(""))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&ran.stdout);
+    assert!(
+        ran.status.success(),
+        "{command}\n{stdout}\n{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    assert!(
+        stdout.contains("New suggested label: confidential"),
+        "{stdout}"
+    );
+    let copy = sandbox.path("field data/list 001-pseudonymised.csv");
+    let copied = std::fs::read_to_string(&copy).expect("the copy beside the list");
+    let original = std::fs::read_to_string(&list).unwrap();
+    let first = original.lines().nth(1).unwrap();
+    for value in first.split(',').take(4).filter(|v| v.chars().count() > 3) {
+        assert!(!copied.contains(value), "{value} is still in the copy");
+    }
+    // Village tracts are cut to their township.
+    let tract = first.split(',').nth(5).unwrap();
+    assert!(!copied.contains(tract) && copied.contains(&tract[..9]), "{tract}");
+}

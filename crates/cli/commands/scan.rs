@@ -6,6 +6,7 @@ use clap::Args;
 use sealpost_core::parcel::LabelOverride;
 use sealpost_core::review::Review;
 use sealpost_format::Label;
+use sealpost_scan::Plan;
 
 use crate::Global;
 use crate::failure::Failure;
@@ -66,7 +67,7 @@ pub(crate) fn scan(_global: &Global, args: &ScanArgs) -> Result<(), Failure> {
         }
         return Ok(());
     }
-    for report in &review.reports {
+    for (report, path) in review.reports.iter().zip(&args.files) {
         println!(
             "{}: {}{}",
             report.file,
@@ -103,6 +104,15 @@ pub(crate) fn scan(_global: &Global, args: &ScanArgs) -> Result<(), Failure> {
         for warning in &report.warnings {
             println!("  warning: {warning}");
         }
+        if report.suggested_label == Label::HighlyConfidential
+            && let Some(plan) = sealpost_scan::suggest_plan(report)
+        {
+            println!(
+                "  If the recipients do not need to know who is who, share a copy without the \
+                 identities (docs/scan.md):\n    {}",
+                pseudonymize_command(path, &plan)
+            );
+        }
     }
     if review.reports.len() > 1 {
         println!(
@@ -111,4 +121,51 @@ pub(crate) fn scan(_global: &Global, args: &ScanArgs) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// The `sealpost pseudonymize` command line that carries out `plan` on `file`, its words quoted
+/// for a POSIX shell where needed; the copy goes beside the file, as CSV/TSV or XLSX.
+fn pseudonymize_command(file: &Path, plan: &Plan) -> String {
+    let stem = file
+        .file_stem()
+        .map_or_else(|| "copy".into(), |s| s.to_string_lossy());
+    let extension = match file.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("tsv") => e,
+        Some(e) if e.eq_ignore_ascii_case("txt") => e,
+        _ => "xlsx",
+    };
+    let output = file.with_file_name(format!("{stem}-pseudonymised.{extension}"));
+    let mut words = vec![
+        "sealpost".to_owned(),
+        "pseudonymize".to_owned(),
+        quote(&file.display().to_string()),
+        "-o".to_owned(),
+        quote(&output.display().to_string()),
+    ];
+    for (option, columns) in [
+        ("--columns", &plan.pseudonymise),
+        ("--mask", &plan.mask),
+        ("--drop", &plan.drop),
+        ("--pcode-columns", &plan.pcode_columns),
+    ] {
+        if !columns.is_empty() {
+            words.push(option.to_owned());
+            words.push(quote(&columns.join(",")));
+        }
+    }
+    if let Some(level) = plan.admin_level {
+        words.push(format!("--admin-level {level}"));
+    }
+    words.join(" ")
+}
+
+/// `word` as a POSIX shell reads it back: bare when it is only safe characters, otherwise in
+/// single quotes (a single quote inside becomes `'\''`).
+fn quote(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./,:=@+".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }

@@ -13,6 +13,7 @@ mod anonymity;
 mod csv;
 mod error;
 mod key;
+mod suggest;
 mod transform;
 mod xlsx;
 
@@ -29,6 +30,7 @@ pub use anonymity::KAnonymity;
 pub use error::PseudonymError;
 pub use key::PseudonymKey;
 pub(crate) use key::is_pseudonym;
+pub use suggest::suggest_plan;
 
 use crate::error::ScanError;
 use crate::input::workbook::Kind;
@@ -42,7 +44,7 @@ pub const DEFAULT_KEY_FILE: &str = "pseudonym.key";
 
 /// What to do with which columns. Columns are named by their header (first non-empty row of
 /// the file or sheet), matched ignoring case and surrounding spaces.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Plan {
     /// Columns whose values are replaced by keyed pseudonyms (`PSN-…`).
     pub pseudonymise: Vec<String>,
