@@ -62,9 +62,23 @@ const NAME_SYLLABLES: &[&str] = &[
     "yu", "zar", "zau", "zaw", "zeyar", "zin", "zon",
 ];
 
+/// The longest entry of [`NAME_SYLLABLES`], in bytes.
+const LONGEST_SYLLABLE: usize = 8;
+
 fn is_name_syllable(word: &str) -> bool {
-    let lower = word.to_ascii_lowercase();
-    NAME_SYLLABLES.binary_search(&lower.as_str()).is_ok()
+    // Lower-cased on the stack: this runs for every word of every name-like cell.
+    let bytes = word.as_bytes();
+    if bytes.is_empty() || bytes.len() > LONGEST_SYLLABLE {
+        return false;
+    }
+    let mut lower = [0u8; LONGEST_SYLLABLE];
+    for (l, b) in lower.iter_mut().zip(bytes) {
+        *l = b.to_ascii_lowercase();
+    }
+    let lower = &lower[..bytes.len()];
+    NAME_SYLLABLES
+        .binary_search_by(|s| s.as_bytes().cmp(lower))
+        .is_ok()
 }
 
 /// A capitalised Latin word: `Hla`, `HLA`, `Htet-Aung`.
@@ -75,8 +89,15 @@ fn is_capitalised_word(word: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphabetic() || c == '-' || c == '\'')
 }
 
+/// The longest entry of [`LATIN_HONORIFICS`], in bytes.
+const LONGEST_HONORIFIC: usize = 5;
+
 fn is_honorific(word: &str) -> Option<&'static str> {
     let word = word.trim_end_matches('.');
+    // Every honorific is a short word starting with a capital: most words are ruled out here.
+    if word.len() > LONGEST_HONORIFIC || !word.starts_with(|c: char| c.is_ascii_uppercase()) {
+        return None;
+    }
     LATIN_HONORIFICS
         .iter()
         .find(|h| {
@@ -210,12 +231,22 @@ pub(crate) fn classify_cell(cell: &str) -> Option<Strength> {
         return None;
     }
     if cell.is_ascii() {
-        let words: Vec<&str> = cell.split_whitespace().collect();
-        if !(2..=5).contains(&words.len()) {
+        // Two to five words, kept on the stack.
+        let mut words = [""; 5];
+        let mut count = 0;
+        for word in cell.split_whitespace() {
+            if count == words.len() {
+                return None;
+            }
+            words[count] = word;
+            count += 1;
+        }
+        if count < 2 {
             return None;
         }
+        let words = &words[..count];
         let honorific = is_honorific(words[0]).is_some();
-        let rest = if honorific { &words[1..] } else { &words[..] };
+        let rest = if honorific { &words[1..] } else { words };
         if rest.is_empty() || !rest.iter().all(|w| is_capitalised_word(w)) {
             return None;
         }
@@ -250,6 +281,11 @@ pub(crate) fn classify_cell(cell: &str) -> Option<Strength> {
 /// Calls `found` with each name (masked) in running text: a Latin honorific followed by one to
 /// four capitalised words, or ဦး / ဒေါ် at the start of a Burmese word.
 pub(crate) fn find_in_text(text: &str, mut found: impl FnMut(String)) {
+    // A name starts with a Latin honorific (a capital letter) or a Burmese one (not ASCII):
+    // text with neither, most remarks and item lists, has none.
+    if text.is_ascii() && !text.bytes().any(|b| b.is_ascii_uppercase()) {
+        return;
+    }
     let words: Vec<&str> = text
         .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '"' | '/'))
         .filter(|w| !w.is_empty())
@@ -314,6 +350,13 @@ mod tests {
     #[test]
     fn syllables_are_sorted_for_binary_search() {
         assert!(NAME_SYLLABLES.windows(2).all(|w| w[0] < w[1]));
+        assert!(NAME_SYLLABLES.iter().all(|s| s.len() <= LONGEST_SYLLABLE));
+        // The quick rejections in `is_honorific` and `find_in_text` rely on these.
+        assert!(LATIN_HONORIFICS.iter().all(|h| {
+            h.len() <= LONGEST_HONORIFIC && h.starts_with(|c: char| c.is_ascii_uppercase())
+        }));
+        assert!(is_name_syllable("Thandar") && is_name_syllable("HLA"));
+        assert!(!is_name_syllable("Thandarx") && !is_name_syllable(""));
     }
 
     #[test]

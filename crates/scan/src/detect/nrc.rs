@@ -5,12 +5,41 @@
 use super::digits::normalise_digits;
 use super::mask;
 
-/// One NRC number, masked.
+/// The most characters a card type can have between its brackets.
+const KIND_CHARS: usize = 13;
+
+/// One NRC number: what its masked form shows, kept on the stack and masked on demand
+/// (most matches are only counted).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Nrc {
-    /// `12/••••••(N)••••56`.
-    pub(crate) masked: String,
+    /// The state number as written (one or two ASCII digits).
+    state: [u8; 2],
+    state_len: u8,
+    /// The card type as written, trimmed.
+    kind: [char; KIND_CHARS],
+    kind_len: u8,
+    /// The last two digits of the number, and how many digits it has.
+    tail: [u8; 2],
+    number_len: u8,
 }
+
+impl Nrc {
+    /// `12/••••••(N)••••56`.
+    pub(crate) fn masked(&self) -> String {
+        let state: String = self.state[..usize::from(self.state_len)]
+            .iter()
+            .map(|&b| char::from(b))
+            .collect();
+        let kind: String = self.kind[..usize::from(self.kind_len)].iter().collect();
+        // Only the last two digits show: the hidden ones are placeholders of the same count.
+        let mut number = "0".repeat(usize::from(self.number_len) - 2);
+        number.extend(self.tail.iter().map(|&b| char::from(b)));
+        mask::nrc(&state, &kind, &number)
+    }
+}
+
+/// The longest cell [`is_nrc`] reads as one number, in characters.
+const CELL_CHARS: usize = 40;
 
 /// Card types in Latin transliteration (N citizen, E associate, P naturalised, T temporary…).
 const LATIN_TYPES: &[&str] = &[
@@ -37,9 +66,28 @@ pub(crate) fn find(text: &str, mut found: impl FnMut(Nrc)) {
 
 /// Whether the whole of `cell` is one NRC number.
 pub(crate) fn is_nrc(cell: &str) -> Option<Nrc> {
+    // What `find` does, with the characters on the stack: this runs for every cell that
+    // holds a slash and a bracket.
+    if !cell.contains('/') || !(cell.contains('(') || cell.contains('（')) {
+        return None;
+    }
+    let text = normalise_digits(cell);
+    let mut chars = ['\0'; CELL_CHARS];
+    let mut count = 0;
+    for c in text.chars() {
+        // Normalising maps each character to one character, so this counts the cell's.
+        if count == CELL_CHARS {
+            return None;
+        }
+        chars[count] = c;
+        count += 1;
+    }
+    let chars = &chars[..count];
     let mut one = None;
-    if cell.chars().count() <= 40 {
-        find(cell, |nrc| one = Some(nrc));
+    for (slash, _) in chars.iter().enumerate().filter(|(_, c)| **c == '/') {
+        if let Some(nrc) = parse_at(chars, slash) {
+            one = Some(nrc);
+        }
     }
     one
 }
@@ -55,11 +103,11 @@ fn parse_at(chars: &[char], slash: usize) -> Option<Nrc> {
     while i > 0 && chars[i - 1].is_ascii_digit() && digits_end - i < 3 {
         i -= 1;
     }
-    let state: String = chars[i..digits_end].iter().collect();
+    let state = &chars[i..digits_end];
     if state.is_empty() || state.len() > 2 || (i > 0 && chars[i - 1].is_alphanumeric()) {
         return None;
     }
-    let state_number: u8 = state.parse().ok()?;
+    let state_number = state.iter().fold(0u8, |n, &d| n * 10 + (d as u8 - b'0'));
     if !(1..=14).contains(&state_number) {
         return None;
     }
@@ -94,15 +142,26 @@ fn parse_at(chars: &[char], slash: usize) -> Option<Nrc> {
     if !matches!(chars.get(j), Some(')' | '）')) {
         return None;
     }
-    let kind: String = chars[kind_start..j]
-        .iter()
-        .collect::<String>()
-        .trim()
-        .to_string();
-    let kind_ok = if kind.is_ascii() {
-        LATIN_TYPES.contains(&kind.to_ascii_lowercase().as_str())
+    let mut kind = &chars[kind_start..j];
+    while let [first, rest @ ..] = kind
+        && first.is_whitespace()
+    {
+        kind = rest;
+    }
+    while let [rest @ .., last] = kind
+        && last.is_whitespace()
+    {
+        kind = rest;
+    }
+    let kind_ok = if kind.iter().all(char::is_ascii) {
+        LATIN_TYPES.iter().any(|t| {
+            t.len() == kind.len()
+                && t.bytes()
+                    .zip(kind)
+                    .all(|(t, k)| char::from(t) == k.to_ascii_lowercase())
+        })
     } else {
-        !kind.is_empty() && kind.chars().all(is_burmese_letter)
+        !kind.is_empty() && kind.iter().all(|&c| is_burmese_letter(c))
     };
     if !kind_ok {
         return None;
@@ -116,13 +175,26 @@ fn parse_at(chars: &[char], slash: usize) -> Option<Nrc> {
     while chars.get(j).is_some_and(char::is_ascii_digit) {
         j += 1;
     }
-    let number: String = chars[number_start..j].iter().collect();
+    let number = &chars[number_start..j];
     if !(5..=6).contains(&number.len()) {
         return None;
     }
-    Some(Nrc {
-        masked: mask::nrc(&state, &kind, &number),
-    })
+    let mut nrc = Nrc {
+        state: [0; 2],
+        state_len: state.len() as u8,
+        kind: ['\0'; KIND_CHARS],
+        kind_len: kind.len() as u8,
+        tail: [
+            number[number.len() - 2] as u8,
+            number[number.len() - 1] as u8,
+        ],
+        number_len: number.len() as u8,
+    };
+    for (to, &from) in nrc.state.iter_mut().zip(state) {
+        *to = from as u8;
+    }
+    nrc.kind[..kind.len()].copy_from_slice(kind);
+    Some(nrc)
 }
 
 #[cfg(test)]
@@ -131,7 +203,7 @@ mod tests {
 
     fn all(text: &str) -> Vec<String> {
         let mut out = Vec::new();
-        find(text, |n| out.push(n.masked));
+        find(text, |n| out.push(n.masked()));
         out
     }
 

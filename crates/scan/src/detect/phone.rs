@@ -46,12 +46,18 @@ fn classify_number(text: &str) -> Option<Phone> {
     let text = text.trim_matches(|c: char| is_separator(c) && c != '(');
     let plus = text.starts_with('+');
     let body = text.strip_prefix('+').unwrap_or(text);
-    let mut digits = String::with_capacity(16);
+    // At most 15 digits are a phone number: more is none, so the digits fit on the stack.
+    let mut buffer = [0u8; 15];
+    let mut count = 0;
     let mut groups = 0;
     let mut in_group = false;
     for c in body.chars() {
         if c.is_ascii_digit() {
-            digits.push(c);
+            if count == buffer.len() {
+                return None;
+            }
+            buffer[count] = c as u8;
+            count += 1;
             if !in_group {
                 groups += 1;
                 in_group = true;
@@ -62,9 +68,10 @@ fn classify_number(text: &str) -> Option<Phone> {
             return None;
         }
     }
-    if !(7..=15).contains(&digits.len()) {
+    if count < 7 {
         return None;
     }
+    let digits = std::str::from_utf8(&buffer[..count]).ok()?;
     let grouped = groups >= 2;
     // The country code is only taken as such when it is marked (`+`, `00`) or when what is
     // left is a full mobile number: a nine-digit amount like 959000839 is not "95 9000839".
@@ -87,7 +94,7 @@ fn classify_number(text: &str) -> Option<Phone> {
         // Another country's number: not a Myanmar phone, and not our business.
         return None;
     } else if digits.starts_with('0') {
-        (digits.clone(), false, false)
+        (digits.to_string(), false, false)
     } else if digits.starts_with('9') {
         (format!("0{digits}"), false, true)
     } else {
@@ -136,13 +143,28 @@ pub(crate) fn classify_cell(cell: &str) -> Option<Phone> {
         return None;
     }
     let normalised = normalise_digits(cell);
-    normalised
+    // Every part must be a phone number, and a Myanmar number's digits start with 0 or 9
+    // (09…, 95…, 0095…): the cell's first digit, in the first part with digits, rules most
+    // dates, amounts and coordinates out before any part is parsed.
+    if !normalised
+        .bytes()
+        .find(u8::is_ascii_digit)
+        .is_some_and(|d| d == b'0' || d == b'9')
+    {
+        return None;
+    }
+    // The strongest part; of equally strong ones the last (as `max_by_key` picks).
+    let mut best: Option<Phone> = None;
+    for part in normalised
         .split([',', ';', '/', '&', '\n'])
         .filter(|part| !part.trim().is_empty())
-        .map(classify_number)
-        .collect::<Option<Vec<_>>>()?
-        .into_iter()
-        .max_by_key(|phone| phone.strength)
+    {
+        let phone = classify_number(part)?;
+        if best.as_ref().is_none_or(|b| phone.strength >= b.strength) {
+            best = Some(phone);
+        }
+    }
+    best
 }
 
 /// Words that announce a phone number in running text, so that a weak form after them counts.

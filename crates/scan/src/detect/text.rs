@@ -53,7 +53,7 @@ impl FreeText {
     pub(crate) fn scan(&mut self, text: &str) {
         self.chars += text.len() as u64;
         phone::find_in_text(text, |p| self.phones.add(|| p.masked()));
-        nrc::find(text, |n| self.nrc.add(|| n.masked));
+        nrc::find(text, |n| self.nrc.add(|| n.masked()));
         names::find_in_text(text, |n| self.names.add(|| n));
         email::find_in_text(text, |e| self.emails.add(|| e));
         coords::find_in_text(text, |c| self.coords.add(|| c));

@@ -85,10 +85,38 @@ enum State {
     QuoteInQuoted,
 }
 
+/// One row as the tokenizer holds it: the cells' text back to back in one buffer, and where
+/// each cell ends. Lent to the sink, so that a row costs no allocation.
+pub(crate) struct Row<'r> {
+    text: &'r str,
+    ends: &'r [usize],
+}
+
+impl<'r> Row<'r> {
+    /// The cells, in order.
+    pub(crate) fn cells(&self) -> impl ExactSizeIterator<Item = &'r str> + Clone + use<'r> {
+        let text = self.text;
+        let ends = self.ends;
+        (0..ends.len()).map(move |i| {
+            let start = if i == 0 { 0 } else { ends[i - 1] };
+            &text[start..ends[i]]
+        })
+    }
+
+    /// The cells as owned strings.
+    pub(crate) fn to_vec(&self) -> Vec<String> {
+        self.cells().map(str::to_string).collect()
+    }
+}
+
 /// Where rows go: the table, or a test's collector.
 pub(crate) trait RowSink {
     /// One row of at most `max_columns` cells.
     fn row(&mut self, cells: Vec<String>);
+    /// The same, lent rather than given: sinks that only read the cells override it.
+    fn row_ref(&mut self, row: &Row<'_>) {
+        self.row(row.to_vec());
+    }
     /// A cell right of `max_columns`.
     fn extra_cell(&mut self, cell: &str);
 }
@@ -98,10 +126,18 @@ impl RowSink for Table {
         self.push_row(cells);
     }
 
+    fn row_ref(&mut self, row: &Row<'_>) {
+        self.push_row_ref(row.cells());
+    }
+
     fn extra_cell(&mut self, cell: &str) {
         self.push_extra_cell(cell);
     }
 }
+
+/// A row buffer that grew past this (a row of huge cells) is let go after the row, so that one
+/// freak row does not hold its memory for the rest of the file.
+const KEEP_ROW_BUFFER: usize = 1 << 20;
 
 struct Tokenizer<'t, S: RowSink> {
     delimiter: u8,
@@ -111,9 +147,12 @@ struct Tokenizer<'t, S: RowSink> {
     max_row: usize,
     max_cell_over_row: usize,
     state: State,
-    cell: Vec<u8>,
+    /// The row's cells so far, back to back; the current cell starts at `cell_start`.
+    row: Vec<u8>,
+    cell_start: usize,
     cell_cut: bool,
-    row: Vec<String>,
+    /// Where each finished cell of the row ends in `row`.
+    ends: Vec<usize>,
     row_bytes: usize,
     column: usize,
     after_cr: bool,
@@ -130,9 +169,10 @@ impl<'t, S: RowSink> Tokenizer<'t, S> {
             max_row: limits.max_row_bytes,
             max_cell_over_row: limits.max_cell_bytes_over_row,
             state: State::FieldStart,
-            cell: Vec::new(),
-            cell_cut: false,
             row: Vec::new(),
+            cell_start: 0,
+            cell_cut: false,
+            ends: Vec::new(),
             row_bytes: 0,
             column: 0,
             after_cr: false,
@@ -146,36 +186,62 @@ impl<'t, S: RowSink> Tokenizer<'t, S> {
         } else {
             self.max_cell
         };
-        let room = cap.saturating_sub(self.cell.len());
+        let room = cap.saturating_sub(self.row.len() - self.cell_start);
         if bytes.len() > room {
             self.cell_cut = true;
         }
-        self.cell.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        self.row.extend_from_slice(&bytes[..bytes.len().min(room)]);
     }
 
     fn end_cell(&mut self) {
-        // Cutting may split a character: keep what is whole.
-        let text = match String::from_utf8(std::mem::take(&mut self.cell)) {
-            Ok(text) => text,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        };
+        // The text is valid UTF-8 and cells end at ASCII bytes, so a cell is whole unless it
+        // was cut: only then can it end inside a character. Keep what is whole.
+        // The row as a whole is checked once, in `end_row`.
         if self.cell_cut {
             self.outcome.truncated_cells += 1;
             self.cell_cut = false;
+            if std::str::from_utf8(&self.row[self.cell_start..]).is_err() {
+                let text = String::from_utf8_lossy(&self.row[self.cell_start..]).into_owned();
+                self.row.truncate(self.cell_start);
+                self.row.extend_from_slice(text.as_bytes());
+            }
         }
-        self.row_bytes += text.len();
+        self.row_bytes += self.row.len() - self.cell_start;
         if self.column < self.max_columns {
-            self.row.push(text);
+            self.ends.push(self.row.len());
+            self.cell_start = self.row.len();
         } else {
+            let text = String::from_utf8_lossy(&self.row[self.cell_start..]);
             self.sink.extra_cell(&text);
+            self.row.truncate(self.cell_start);
         }
         self.column += 1;
-        self.cell.clear();
     }
 
     fn end_row(&mut self) {
-        let row = std::mem::take(&mut self.row);
-        self.sink.row(row);
+        // One check for the whole row. It only fails if the text given was not UTF-8 (the
+        // decoder guarantees it is); then each cell is read with replacement characters.
+        match std::str::from_utf8(&self.row) {
+            Ok(text) => self.sink.row_ref(&Row {
+                text,
+                ends: &self.ends,
+            }),
+            Err(_) => {
+                let mut start = 0;
+                let mut cells = Vec::with_capacity(self.ends.len());
+                for &end in &self.ends {
+                    cells.push(String::from_utf8_lossy(&self.row[start..end]).into_owned());
+                    start = end;
+                }
+                self.sink.row(cells);
+            }
+        }
+        self.row.clear();
+        self.ends.clear();
+        if self.row.capacity() > KEEP_ROW_BUFFER {
+            self.row = Vec::new();
+        }
+        self.cell_start = 0;
         self.row_bytes = 0;
         self.column = 0;
     }
@@ -252,7 +318,7 @@ impl<'t, S: RowSink> Tokenizer<'t, S> {
         if self.state == State::Quoted {
             self.outcome.unbalanced_quote = true;
         }
-        if !self.cell.is_empty() || self.column > 0 || self.state != State::FieldStart {
+        if self.row.len() > self.cell_start || self.column > 0 || self.state != State::FieldStart {
             self.end_cell();
             self.end_row();
         }

@@ -45,7 +45,7 @@ pub(crate) fn mask_value(value: &str) -> String {
         return found.masked();
     }
     if let Some(found) = nrc::is_nrc(value) {
-        return found.masked;
+        return found.masked();
     }
     if email::is_email(value) {
         return email::masked(value);

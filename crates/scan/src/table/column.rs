@@ -1,14 +1,14 @@
 //! Per-column statistics, kept in constant memory whatever the number of rows: counters, a
 //! bounded set of hashes for uniqueness, and a few masked examples per kind of finding.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::HashSet;
 
 use crate::detect::coords::{self, LAT, LON};
 use crate::detect::digits::{count_digits, normalise_digits};
 use crate::detect::header::Roles;
 use crate::detect::mask::{self, Examples};
-use crate::detect::phone::{self, Strength as PhoneStrength};
+use crate::detect::nrc::Nrc;
+use crate::detect::phone::{self, Phone, Strength as PhoneStrength};
 use crate::detect::text::{FreeText, Tally};
 use crate::detect::zawgyi::ZawgyiCounter;
 use crate::detect::{email, names, nrc, places};
@@ -62,6 +62,31 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     hash
 }
 
+/// A hash for the memo, eight bytes at a step (FNV-1a takes one: slow on a list of items).
+/// Only where a value is remembered depends on it: a lookup compares the values themselves.
+fn memo_hash(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut hash = bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+    }
+    let mut word = [0u8; 8];
+    word[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+    // The slot is taken from the low bits: fold the high ones, which the multiply mixes best.
+    hash ^ (hash >> 29)
+}
+
+/// Whether two short values are equal, compared inline (most differ in length or in their
+/// first bytes; a call to `memcmp` per cell costs more than that).
+fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
 /// A number as people write it: `1250`, `-3.5`, `12,500,000`, `75%`; with its decimals.
 pub(crate) fn parse_number(text: &str) -> Option<(f64, u8)> {
     let text = text.trim();
@@ -92,8 +117,18 @@ pub(crate) fn is_date(text: &str) -> bool {
         return false;
     }
     let head = text.split(['T', ' ']).next().unwrap_or(text);
-    let parts: Vec<&str> = head.split(['-', '/', '.']).collect();
-    if parts.len() == 3 && parts.iter().all(|p| !p.is_empty()) {
+    // Three parts exactly, held on the stack (a fourth only says "not this form").
+    let mut parts = [""; 3];
+    let mut count = 0;
+    for part in head.split(['-', '/', '.']) {
+        if count == 3 {
+            count += 1;
+            break;
+        }
+        parts[count] = part;
+        count += 1;
+    }
+    if count == 3 && parts.iter().all(|p| !p.is_empty()) {
         let year =
             |p: &str| p.len() == 4 && p.parse::<u32>().is_ok_and(|y| (1900..=2100).contains(&y));
         let small = |p: &str| p.len() <= 2 && p.parse::<u32>().is_ok_and(|n| (1..=31).contains(&n));
@@ -106,19 +141,28 @@ pub(crate) fn is_date(text: &str) -> bool {
             return true;
         }
     }
-    let words: Vec<&str> = text
-        .split([' ', '-', ','])
-        .filter(|w| !w.is_empty())
-        .collect();
-    words.len() == 2 && month(words[0]) && words[1].len() == 4 && words[1].parse::<u32>().is_ok()
+    // Two words exactly.
+    let mut words = [""; 2];
+    let mut count = 0;
+    for word in text.split([' ', '-', ',']).filter(|w| !w.is_empty()) {
+        if count == 2 {
+            return false;
+        }
+        words[count] = word;
+        count += 1;
+    }
+    count == 2 && month(words[0]) && words[1].len() == 4 && words[1].parse::<u32>().is_ok()
 }
 
 fn month(word: &str) -> bool {
     const MONTHS: [&str; 12] = [
         "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
     ];
-    let lower = word.to_ascii_lowercase();
-    lower.len() >= 3 && MONTHS.iter().any(|m| lower.starts_with(m))
+    let bytes = word.as_bytes();
+    bytes.len() >= 3
+        && MONTHS
+            .iter()
+            .any(|m| bytes[..3].eq_ignore_ascii_case(m.as_bytes()))
 }
 
 /// Values that say "none" in a category column (type of disability: none).
@@ -197,6 +241,79 @@ const ORG_WORDS: &[&str] = &[
     "malteser",
 ];
 
+/// Whether one of `words` (split at characters that are not letters or digits) is in `list`.
+/// The lists hold ASCII words only, so a cell without ASCII letters cannot match, and an ASCII
+/// cell is split byte by byte (the same split: in ASCII, `char::is_alphanumeric` is
+/// `is_ascii_alphanumeric`); other cells take the Unicode split.
+fn has_listed_word(text: &str, ascii_letters: bool, list: &WordList) -> bool {
+    if !ascii_letters {
+        return false;
+    }
+    if text.is_ascii() {
+        return text
+            .as_bytes()
+            .split(|b| !b.is_ascii_alphanumeric())
+            .any(|w| in_word_list(w, list));
+    }
+    text.split(|c: char| !c.is_alphanumeric())
+        .any(|w| list.words.contains(&w))
+}
+
+/// A list of ASCII words with, per first byte, the lengths of the words starting with it (a
+/// bit per length): most words of a cell are ruled out by one lookup, without comparing.
+struct WordList {
+    words: &'static [&'static str],
+    lengths: [u32; 256],
+}
+
+impl WordList {
+    const fn new(words: &'static [&'static str]) -> WordList {
+        let mut lengths = [0u32; 256];
+        let mut i = 0;
+        while i < words.len() {
+            let word = words[i].as_bytes();
+            assert!(!word.is_empty() && word.len() < 32);
+            lengths[word[0] as usize] |= 1 << word.len();
+            i += 1;
+        }
+        WordList { words, lengths }
+    }
+}
+
+fn lists_word(word: &[u8], list: &[&str]) -> bool {
+    !word.is_empty() && list.iter().any(|l| l.as_bytes() == word)
+}
+
+/// [`lists_word`] for an ASCII word, with the length table first.
+fn in_word_list(word: &[u8], list: &WordList) -> bool {
+    !word.is_empty()
+        && word.len() < 32
+        && list.lengths[usize::from(word[0])] & (1 << word.len()) != 0
+        && lists_word(word, list.words)
+}
+
+/// Whether `lower` contains one of [`VULN_VALUE_WORDS`]. Each position is first checked
+/// against the words' first bytes, so most positions cost one table lookup rather than a
+/// search per word.
+fn has_vulnerability_word(lower: &str) -> bool {
+    const FIRST: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut i = 0;
+        while i < VULN_VALUE_WORDS.len() {
+            table[VULN_VALUE_WORDS[i].as_bytes()[0] as usize] = true;
+            i += 1;
+        }
+        table
+    };
+    let bytes = lower.as_bytes();
+    (0..bytes.len()).any(|at| {
+        FIRST[usize::from(bytes[at])]
+            && VULN_VALUE_WORDS
+                .iter()
+                .any(|w| bytes[at..].starts_with(w.as_bytes()))
+    })
+}
+
 /// Acronyms of agencies and networks, compared as written (upper case): "WHO" is an agency,
 /// "who" is a word.
 const ORG_ACRONYMS: &[&str] = &[
@@ -229,23 +346,56 @@ const VULN_VALUE_WORDS: &[&str] = &[
     "မိဘမဲ့",
 ];
 
-/// Text values whose classification a column remembers.
-const MEMO_ENTRIES: usize = 256;
-/// The longest value remembered.
-const MEMO_VALUE_BYTES: usize = 64;
+/// Slots of the memo of text classifications (a power of two).
+const MEMO_SLOTS: usize = 4096;
+/// The longest value remembered: every value short enough to be classified as one (longer
+/// cells are running text), so that long repeated values (a distribution's list of items)
+/// are remembered too. At most 4096 × 256 bytes.
+const MEMO_VALUE_BYTES: usize = LONG_CELL;
 
-/// FNV-1a as a `Hasher`, for the memo.
-#[derive(Debug, Default)]
-struct Fnv(u64);
+/// What short text values are, remembered for the whole table: what a value is does not
+/// depend on its column, and categorical columns (sex, townships, villages, item lists)
+/// repeat a few values thousands of times, usually in runs. Direct-mapped: a value takes the
+/// slot of its hash, replacing what was there, so the memo follows the file (the villages of
+/// one township, then the next) in constant memory, and a lookup is one hash and one compare.
+#[derive(Debug)]
+pub(crate) struct Memo {
+    /// The value's hash (compared first: no string is read on a miss), the value, its class.
+    slots: Vec<Option<(u64, String, TextClass)>>,
+}
 
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
+impl Default for Memo {
+    fn default() -> Memo {
+        Memo {
+            slots: vec![None; MEMO_SLOTS],
+        }
     }
+}
 
-    fn write(&mut self, bytes: &[u8]) {
-        self.0 ^= fnv1a(bytes);
-        self.0 = self.0.rotate_left(5);
+impl Memo {
+    /// The class of `cell`, computed by `classify` unless remembered.
+    fn class(&mut self, cell: &str, classify: impl FnOnce() -> TextClass) -> TextClass {
+        if cell.len() > MEMO_VALUE_BYTES {
+            return classify();
+        }
+        let hash = memo_hash(cell.as_bytes());
+        let slot = &mut self.slots[(hash as usize) & (MEMO_SLOTS - 1)];
+        match slot {
+            Some((h, value, class)) if *h == hash && same(value, cell) => *class,
+            Some((h, value, class)) => {
+                let computed = classify();
+                *h = hash;
+                value.clear();
+                value.push_str(cell);
+                *class = computed;
+                computed
+            }
+            None => {
+                let computed = classify();
+                *slot = Some((hash, cell.to_string(), computed));
+                computed
+            }
+        }
     }
 }
 
@@ -279,24 +429,48 @@ impl Shape {
     /// ASCII punctuation other than `-` and `_`.
     const OTHER: u8 = 16;
 
-    fn of(bytes: &[u8]) -> Shape {
-        let mut shape = Shape::default();
-        for &b in bytes {
-            match b {
-                b'0'..=b'9' => shape.digits += 1,
-                b'A'..=b'Z' => shape.upper += 1,
-                b'a'..=b'z' => shape.lower += 1,
-                b' ' | b'\t' | b'\n' | b'\r' => shape.space += 1,
-                b'/' => shape.flags |= Shape::SLASH | Shape::SEPARATOR | Shape::OTHER,
-                b'-' => shape.flags |= Shape::SEPARATOR,
-                b'_' => {}
-                b'.' | b',' | b':' | b';' => shape.flags |= Shape::SEPARATOR | Shape::OTHER,
-                b'(' => shape.flags |= Shape::PAREN | Shape::OTHER,
-                b'@' => shape.flags |= Shape::AT | Shape::OTHER,
-                0x80..=0xFF => shape.non_ascii += 1,
-                _ => shape.flags |= Shape::OTHER,
-            }
+    /// Per byte: which counter it adds to (0 digits, 1 upper, 2 lower, 3 space, 4 non-ASCII,
+    /// 5 none) and the flags it sets. One lookup per byte instead of a chain of comparisons.
+    const CLASSES: [(u8, u8); 256] = {
+        let mut table = [(5u8, 0u8); 256];
+        let mut b = 0;
+        while b < 256 {
+            let byte = b as u8;
+            table[b] = match byte {
+                b'0'..=b'9' => (0, 0),
+                b'A'..=b'Z' => (1, 0),
+                b'a'..=b'z' => (2, 0),
+                b' ' | b'\t' | b'\n' | b'\r' => (3, 0),
+                b'/' => (5, Shape::SLASH | Shape::SEPARATOR | Shape::OTHER),
+                b'-' => (5, Shape::SEPARATOR),
+                b'_' => (5, 0),
+                b'.' | b',' | b':' | b';' => (5, Shape::SEPARATOR | Shape::OTHER),
+                b'(' => (5, Shape::PAREN | Shape::OTHER),
+                b'@' => (5, Shape::AT | Shape::OTHER),
+                0x80..=0xFF => (4, 0),
+                _ => (5, Shape::OTHER),
+            };
+            b += 1;
         }
+        table
+    };
+
+    fn of(bytes: &[u8]) -> Shape {
+        let mut counts = [0usize; 6];
+        let mut flags = 0u8;
+        for &b in bytes {
+            let (counter, flag) = Shape::CLASSES[usize::from(b)];
+            counts[usize::from(counter)] += 1;
+            flags |= flag;
+        }
+        let mut shape = Shape {
+            digits: counts[0],
+            upper: counts[1],
+            lower: counts[2],
+            space: counts[3],
+            non_ascii: counts[4],
+            flags,
+        };
         // A fullwidth bracket (Burmese keyboards) counts as a bracket.
         if shape.non_ascii > 0 {
             shape.flags |= Shape::PAREN;
@@ -311,7 +485,7 @@ impl Shape {
 
 /// What a short text value is, independent of its column.
 #[derive(Debug, Clone, Copy)]
-struct TextClass {
+pub(crate) struct TextClass {
     words: u32,
     name: Option<names::Strength>,
     binary: Option<bool>,
@@ -319,6 +493,8 @@ struct TextClass {
     org: bool,
     vulnerability: bool,
     none: bool,
+    /// An identifier-shaped token (`R0000123`, `HH-0001`, `010001-E09`): a code, not words.
+    code: bool,
     /// Whether running-text detectors find something in it.
     running_text: bool,
 }
@@ -337,6 +513,7 @@ impl TextClass {
                 org: false,
                 vulnerability: false,
                 none: false,
+                code: true,
                 running_text: false,
             };
         }
@@ -351,13 +528,23 @@ impl TextClass {
             && shape.non_ascii == 0
             && !shape.has(Shape::SEPARATOR | Shape::PAREN | Shape::AT);
         let name = names::classify_cell(cell);
-        let lower = cell.to_lowercase();
-        let org = lower
-            .split(|c: char| !c.is_alphanumeric())
-            .any(|w| ORG_WORDS.contains(&w))
-            || cell
-                .split(|c: char| !c.is_alphanumeric())
-                .any(|w| ORG_ACRONYMS.contains(&w));
+        // Lower case on the stack for ASCII cells (short here: at most `LONG_CELL` bytes).
+        let mut buffer = [0u8; LONG_CELL];
+        let owned;
+        let lower: &str = if cell.is_ascii() && cell.len() <= LONG_CELL {
+            let buffer = &mut buffer[..cell.len()];
+            buffer.copy_from_slice(cell.as_bytes());
+            buffer.make_ascii_lowercase();
+            std::str::from_utf8(buffer).unwrap_or(cell)
+        } else {
+            owned = cell.to_lowercase();
+            &owned
+        };
+        let ascii_letters = shape.upper + shape.lower > 0;
+        const ORG_WORD_LIST: WordList = WordList::new(ORG_WORDS);
+        const ORG_ACRONYM_LIST: WordList = WordList::new(ORG_ACRONYMS);
+        let org = has_listed_word(lower, ascii_letters, &ORG_WORD_LIST)
+            || has_listed_word(cell, ascii_letters, &ORG_ACRONYM_LIST);
         // Sentences, and short text with a number in it ("call 09…", "21.53, 95.13"): the
         // running-text detectors look inside. A cell that is a name is not searched again.
         let running_text = name.is_none() && !token && (words >= 3 || digits >= 7) && {
@@ -368,14 +555,126 @@ impl TextClass {
         TextClass {
             words,
             name,
-            binary: binary_value(&lower),
-            sex: is_sex_value(&lower),
+            binary: binary_value(lower),
+            sex: is_sex_value(lower),
             org,
-            vulnerability: VULN_VALUE_WORDS.iter().any(|w| lower.contains(w)),
-            none: is_none_value(&lower),
+            vulnerability: has_vulnerability_word(lower),
+            none: is_none_value(lower),
+            code: false,
             running_text,
         }
     }
+}
+
+/// What a short cell is: a pure function of its text (see [`Kind::of`]).
+#[derive(Debug, Clone, Default)]
+enum Kind {
+    /// An NRC number.
+    Nrc(Nrc),
+    /// An email address.
+    Email,
+    /// A MIMU P-code of this admin level.
+    Pcode(u8),
+    /// A keyed pseudonym.
+    Pseudonym,
+    /// A phone number that is not also a number.
+    Phone(Phone),
+    /// A number (perhaps also a phone number), with its decimals and digits.
+    Number {
+        phone: Option<Phone>,
+        value: f64,
+        decimals: u8,
+        digits: usize,
+    },
+    /// A date.
+    Date,
+    /// Text.
+    Text(TextClass),
+    /// Nothing yet (the cache before its first cell).
+    #[default]
+    Unknown,
+}
+
+impl Kind {
+    /// Classifies a trimmed, non-empty cell of at most [`LONG_CELL`] bytes. Values with a
+    /// distinctive shape first (NRC, email, P-code): the byte shape rules most detectors out
+    /// before they run.
+    fn of(cell: &str, shape: &Shape, memo: &mut Memo) -> Kind {
+        let letters = shape.upper + shape.lower;
+        // Burmese digits only exist in non-ASCII text.
+        let digits = if shape.non_ascii > 0 {
+            count_digits(cell)
+        } else {
+            shape.digits
+        };
+        if shape.has(Shape::SLASH)
+            && shape.has(Shape::PAREN)
+            && let Some(found) = nrc::is_nrc(cell)
+        {
+            return Kind::Nrc(found);
+        }
+        if shape.has(Shape::AT) && email::is_email(cell) {
+            return Kind::Email;
+        }
+        if shape.upper + shape.lower >= 3
+            && cell.len() >= 6
+            && cell.as_bytes()[..3].eq_ignore_ascii_case(b"MMR")
+            && let Some(level) = places::level(cell)
+        {
+            return Kind::Pcode(level);
+        }
+        if crate::pseudonym::is_pseudonym(cell) {
+            return Kind::Pseudonym;
+        }
+        // Numbers and phone numbers: digits with separators, no letters.
+        let phone = if digits >= 7 && letters == 0 {
+            if shape.digits == cell.len() {
+                phone::classify_digits(cell)
+            } else {
+                phone::classify_cell(cell)
+            }
+        } else {
+            None
+        };
+        let number = if shape.digits == cell.len() && cell.len() <= 15 {
+            cell.parse::<f64>().ok().map(|v| (v, 0))
+        } else if letters == 0 && digits > 0 {
+            parse_number(&normalise_digits(cell))
+        } else {
+            None
+        };
+        if let Some((value, decimals)) = number {
+            return Kind::Number {
+                phone,
+                value,
+                decimals,
+                digits,
+            };
+        }
+        if let Some(phone) = phone {
+            return Kind::Phone(phone);
+        }
+        if digits >= 4
+            && letters <= 9
+            && (shape.has(Shape::SEPARATOR) || shape.space > 0)
+            && is_date(&normalise_digits(cell))
+        {
+            return Kind::Date;
+        }
+        // Text. What a short value is does not depend on where it appears: a categorical
+        // column repeats a few values thousands of times, so their classification is memoised.
+        Kind::Text(memo.class(cell, || TextClass::of(cell, digits, shape)))
+    }
+}
+
+/// The last short value of a column and its kind (kept beside the column, not in it, so that
+/// counting can borrow both).
+#[derive(Debug, Default)]
+pub(crate) struct Last {
+    valid: bool,
+    value: String,
+    non_ascii: bool,
+    kind: Kind,
 }
 
 /// One column's statistics.
@@ -447,8 +746,10 @@ pub(crate) struct Column {
     pub(crate) distinct: Distinct,
     /// Keyed pseudonyms made by the pseudonymiser (`PSN-…`): not text, not names.
     pub(crate) pseudonyms: u64,
-    /// Classification of short text values already seen.
-    memo: HashMap<String, TextClass, BuildHasherDefault<Fnv>>,
+    /// Text cells that are identifier-shaped codes (letters, digits, dashes, at least one
+    /// digit, one token: `010001-E09`, `ENUM_07`): counted in `text`, but never a name, so a
+    /// column of enumerator or staff codes under a person header does not hold names.
+    pub(crate) codes: u64,
 }
 
 impl Column {
@@ -491,117 +792,89 @@ impl Column {
     }
 
     /// Reads one cell.
-    pub(crate) fn observe(&mut self, raw: &str, zawgyi: &mut ZawgyiCounter) {
+    pub(crate) fn observe(
+        &mut self,
+        raw: &str,
+        zawgyi: &mut ZawgyiCounter,
+        memo: &mut Memo,
+        last: &mut Last,
+    ) {
         let cell = trim(raw);
         if cell.is_empty() {
             return;
         }
         self.non_empty += 1;
-        let shape = Shape::of(cell.as_bytes());
-        if shape.non_ascii > 0 {
-            zawgyi.observe(cell);
+        // What a value is depends on the value alone: a cell equal to the one before in the
+        // column (a grouped export repeats state, township, village, enumerator down the rows)
+        // takes its kind from there, and only the counting is done again.
+        if !(last.valid && same(&last.value, cell)) {
+            let shape = Shape::of(cell.as_bytes());
+            if cell.len() > LONG_CELL {
+                if shape.non_ascii > 0 {
+                    zawgyi.observe(cell);
+                }
+                self.text += 1;
+                self.free.scan(cell);
+                return;
+            }
+            last.kind = Kind::of(cell, &shape, memo);
+            last.non_ascii = shape.non_ascii > 0;
+            last.value.clear();
+            last.value.push_str(cell);
+            last.valid = true;
         }
-        if cell.len() > LONG_CELL {
-            self.text += 1;
-            self.free.scan(cell);
-            return;
+        if last.non_ascii {
+            zawgyi.observe(cell);
         }
         self.distinct.observe(cell);
         self.id_examples.offer(|| mask::identifier(cell));
-        let letters = shape.upper + shape.lower;
-        // Burmese digits only exist in non-ASCII text.
-        let digits = if shape.non_ascii > 0 {
-            count_digits(cell)
-        } else {
-            shape.digits
-        };
+        self.count(&last.kind, cell);
+    }
 
-        // Values with a distinctive shape: NRC, email, P-code. The byte shape rules most
-        // detectors out before they run (tests run unoptimised over hundreds of MB).
-        if shape.has(Shape::SLASH)
-            && shape.has(Shape::PAREN)
-            && let Some(found) = nrc::is_nrc(cell)
-        {
-            self.nrc.add(|| found.masked);
-            return;
-        }
-        if shape.has(Shape::AT) && email::is_email(cell) {
-            self.emails.add(|| email::masked(cell));
-            return;
-        }
-        if shape.upper + shape.lower >= 3
-            && cell.len() >= 6
-            && cell.as_bytes()[..3].eq_ignore_ascii_case(b"MMR")
-            && let Some(level) = places::level(cell)
-        {
-            self.pcodes[usize::from(level - 1)] += 1;
-            if level >= 4 {
-                self.admin4_examples.offer(|| mask::pcode(cell));
+    /// Counts one cell of kind `kind`.
+    fn count(&mut self, kind: &Kind, cell: &str) {
+        match kind {
+            Kind::Nrc(found) => self.nrc.add(|| found.masked()),
+            Kind::Email => self.emails.add(|| email::masked(cell)),
+            Kind::Pcode(level) => {
+                self.pcodes[usize::from(level - 1)] += 1;
+                if *level >= 4 {
+                    self.admin4_examples.offer(|| mask::pcode(cell));
+                }
             }
-            return;
-        }
-
-        if crate::pseudonym::is_pseudonym(cell) {
-            self.pseudonyms += 1;
-            return;
-        }
-
-        // Numbers and phone numbers: digits with separators, no letters.
-        let phone = if digits >= 7 && letters == 0 {
-            if shape.digits == cell.len() {
-                phone::classify_digits(cell)
-            } else {
-                phone::classify_cell(cell)
+            Kind::Pseudonym => self.pseudonyms += 1,
+            Kind::Phone(phone) => self.count_phone(phone),
+            Kind::Number {
+                phone,
+                value,
+                decimals,
+                digits,
+            } => {
+                if let Some(phone) = phone {
+                    self.count_phone(phone);
+                }
+                self.observe_number(*value, *decimals, *digits);
             }
-        } else {
-            None
-        };
-        if let Some(phone) = &phone {
-            let slot = match phone.strength {
-                PhoneStrength::Weak => 0,
-                PhoneStrength::Medium => 1,
-                PhoneStrength::Strong => 2,
-            };
-            self.phones[slot] += 1;
-            self.phone_examples[slot].offer(|| phone.masked());
+            Kind::Date => self.dates += 1,
+            Kind::Text(class) => self.count_text(class, cell),
+            // Only the empty cache holds it; `observe` classifies before counting.
+            Kind::Unknown => {}
         }
-        let number = if shape.digits == cell.len() && cell.len() <= 15 {
-            cell.parse::<f64>().ok().map(|v| (v, 0))
-        } else if letters == 0 && digits > 0 {
-            parse_number(&normalise_digits(cell))
-        } else {
-            None
-        };
-        if let Some((value, decimals)) = number {
-            self.observe_number(value, decimals, digits);
-            return;
-        }
-        if phone.is_some() {
-            return;
-        }
-        if digits >= 4
-            && letters <= 9
-            && (shape.has(Shape::SEPARATOR) || shape.space > 0)
-            && is_date(&normalise_digits(cell))
-        {
-            self.dates += 1;
-            return;
-        }
+    }
 
-        // Text. What a short value is does not depend on where it appears: a categorical
-        // column repeats a few values thousands of times, so their classification is memoised.
+    fn count_phone(&mut self, phone: &Phone) {
+        let slot = match phone.strength {
+            PhoneStrength::Weak => 0,
+            PhoneStrength::Medium => 1,
+            PhoneStrength::Strong => 2,
+        };
+        self.phones[slot] += 1;
+        self.phone_examples[slot].offer(|| phone.masked());
+    }
+
+    fn count_text(&mut self, class: &TextClass, cell: &str) {
         self.text += 1;
         self.text_examples.offer(|| names::masked(cell));
-        let class = match self.memo.get(cell) {
-            Some(class) => *class,
-            None => {
-                let class = TextClass::of(cell, digits, &shape);
-                if self.memo.len() < MEMO_ENTRIES && cell.len() <= MEMO_VALUE_BYTES {
-                    self.memo.insert(cell.to_string(), class);
-                }
-                class
-            }
-        };
         self.text_words += u64::from(class.words);
         match class.name {
             Some(names::Strength::Strong) => self.names.0 += 1,
@@ -619,6 +892,7 @@ impl Column {
         self.org_like += u64::from(class.org);
         self.vuln_values += u64::from(class.vulnerability);
         self.none_values += u64::from(class.none);
+        self.codes += u64::from(class.code);
         if class.running_text {
             self.free.scan(cell);
         }
@@ -690,8 +964,10 @@ mod tests {
     fn column(values: &[&str]) -> Column {
         let mut column = Column::new(0, String::new(), Roles::NONE);
         let mut zawgyi = ZawgyiCounter::default();
+        let mut memo = Memo::default();
+        let mut last = Last::default();
         for v in values {
-            column.observe(v, &mut zawgyi);
+            column.observe(v, &mut zawgyi, &mut memo, &mut last);
         }
         column
     }
@@ -741,6 +1017,56 @@ mod tests {
         assert_eq!(c.label(), "column 3");
         c.header = "Mobile".into();
         assert_eq!(c.label(), "Mobile");
+    }
+
+    #[test]
+    fn the_byte_table_classifies_as_the_rules_say() {
+        for b in 0..=255u8 {
+            let shape = Shape::of(&[b]);
+            let counted = [
+                shape.digits,
+                shape.upper,
+                shape.lower,
+                shape.space,
+                shape.non_ascii,
+            ];
+            let expected = match b {
+                b'0'..=b'9' => [1, 0, 0, 0, 0],
+                b'A'..=b'Z' => [0, 1, 0, 0, 0],
+                b'a'..=b'z' => [0, 0, 1, 0, 0],
+                b' ' | b'\t' | b'\n' | b'\r' => [0, 0, 0, 1, 0],
+                0x80..=0xFF => [0, 0, 0, 0, 1],
+                _ => [0; 5],
+            };
+            assert_eq!(counted, expected, "byte {b}");
+        }
+        let shape = Shape::of(b"12/LaMaNa(N)123456");
+        assert!(shape.has(Shape::SLASH) && shape.has(Shape::PAREN) && shape.has(Shape::OTHER));
+        assert!(!Shape::of(b"HH-0001_a").has(Shape::OTHER));
+        assert!(Shape::of(b"a@b.org").has(Shape::AT));
+    }
+
+    #[test]
+    fn the_memo_answers_for_each_value_what_classifying_it_would() {
+        let mut memo = Memo::default();
+        let class = |cell: &str| TextClass::of(cell, 0, &Shape::of(cell.as_bytes()));
+        // A remembered value is not classified again.
+        assert!(
+            memo.class("Food Security", || class("Food Security"))
+                .name
+                .is_none()
+        );
+        let again = memo.class("Food Security", || panic!("classified twice"));
+        assert_eq!(again.words, 2);
+        // Many values later (evicted or not), every answer is still the value's own.
+        for i in 0..10_000 {
+            let value = format!("{}{i}", "word ".repeat(i % 5));
+            let got = memo.class(&value, || class(&value));
+            assert_eq!(got.words, class(&value).words);
+            assert_eq!(got.words as usize, i % 5 + 1);
+        }
+        let got = memo.class("Daw Hla Hla", || class("Daw Hla Hla"));
+        assert_eq!(got.name, Some(names::Strength::Strong));
     }
 
     #[test]

@@ -113,8 +113,15 @@ fn values_not_names(c: &Column) -> bool {
         || c.share(c.org_like) >= 0.5
         || c.share(c.emails.count) >= 0.5
         || c.share(c.phones_at_least(PhoneStrength::Weak)) >= 0.5
+        || is_codes(c)
         || c.is_numeric()
         || c.words_per_text() > 6.0
+}
+
+/// Mostly identifier-shaped codes (`010001-E09`, `ENUM_07`): enumerator and staff ids in a
+/// KoBo/ODK export stand for a person but are not names nor contact details.
+fn is_codes(c: &Column) -> bool {
+    c.share(c.codes) >= 0.5
 }
 
 /// Names in a column: everything textual under a person header (name, head of household,
@@ -135,7 +142,8 @@ fn names(c: &Column, places_in_sheet: bool) -> (u64, Examples) {
     let mut count = if person_header && c.is_textual() && !values_not_names(c) {
         examples.merge(&c.name_examples);
         examples.merge(&c.text_examples);
-        c.text
+        // The odd code among the names (an id typed in the name cell) is not a name either.
+        c.text.saturating_sub(c.codes)
     } else if !c.roles.any(PLACES | Roles::ORG | Roles::ADDRESS)
         && name_like > 0
         && (name_like >= 2 || name_like == c.non_empty)
@@ -434,9 +442,11 @@ pub(crate) fn findings(sheet: &Sheet<'_>) -> (Vec<Finding>, Label) {
     }
 
     let org_columns: Vec<&Column> = cols.iter().filter(|c| is_org(c)).collect();
+    // A column of enumerator codes says who collected each row, not that the names and phones
+    // in it are the staff's: a beneficiary list with an `enumerator` id is not a contact list.
     let staff = cols
         .iter()
-        .find(|c| c.roles.any(Roles::STAFF | Roles::POSITION) && c.non_empty > 0);
+        .find(|c| c.roles.any(Roles::STAFF | Roles::POSITION) && c.non_empty > 0 && !is_codes(c));
     let contacts = phone_columns + email_columns > 0;
     let beneficiaries = out.has(ReasonCode::BeneficiaryList) || out.has(ReasonCode::Household);
     let people = !name_columns.is_empty();

@@ -10,12 +10,82 @@ use crate::detect::text::FreeText;
 use crate::detect::zawgyi::ZawgyiCounter;
 use crate::detect::{email, hxl, nrc, phone, places};
 use crate::report::SheetReport;
-use column::{Column, is_date, parse_number};
+use column::{Column, Last, Memo, is_date, parse_number};
+use std::time::Instant;
 
 /// Rows held back to find the header: titles and notes often come first in spreadsheets.
 const WINDOW_ROWS: usize = 12;
 /// Bytes held back at most for that (a first row of ten-megabyte cells ends the window early).
 const WINDOW_BYTES: usize = 32 << 20;
+/// Bytes of lent rows gathered before the columns read them (see [`Batch`]).
+const BATCH_BYTES: usize = 1 << 20;
+/// Batches smaller than this are read on one thread: a thread would cost more than it saves.
+const PARALLEL_BYTES: usize = 64 << 10;
+
+/// Data rows gathered for the columns to read: their cells back to back, where each cell
+/// ends, and where each row ends among the cells. The columns are then shared between two
+/// threads. Each column still reads its cells in row order on one thread, and the only state
+/// the threads share (the Zawgyi counter, the memo) is a sum or a cache, so the statistics
+/// are the same as on one thread, whatever the sharing.
+#[derive(Debug, Default)]
+struct Batch {
+    text: String,
+    ends: Vec<usize>,
+    rows: Vec<usize>,
+}
+
+/// A column lent to a thread: its index, its statistics, its last value.
+type Lent<'t> = (usize, &'t mut Column, &'t mut Last);
+
+impl Batch {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+        self.rows.clear();
+        // A batch that held a freak row (megabytes of cells) lets its memory go.
+        if self.text.capacity() > 4 * BATCH_BYTES {
+            self.text = String::new();
+        }
+    }
+
+    /// Makes column `i` read its cell of every row, in order.
+    fn read_column(
+        &self,
+        i: usize,
+        column: &mut Column,
+        last: &mut Last,
+        zawgyi: &mut ZawgyiCounter,
+        memo: &mut Memo,
+    ) {
+        let mut start = 0;
+        for &end in &self.rows {
+            if i < end - start {
+                let cell = start + i;
+                let from = if cell == 0 { 0 } else { self.ends[cell - 1] };
+                column.observe(&self.text[from..self.ends[cell]], zawgyi, memo, last);
+            }
+            start = end;
+        }
+    }
+
+    /// Makes the lent columns read the batch, one after the other; returns how long each
+    /// took (nanoseconds), to share the next batch's columns fairly.
+    fn read(
+        &self,
+        columns: Vec<Lent<'_>>,
+        zawgyi: &mut ZawgyiCounter,
+        memo: &mut Memo,
+    ) -> Vec<(usize, u64)> {
+        columns
+            .into_iter()
+            .map(|(i, column, last)| {
+                let started = Instant::now();
+                self.read_column(i, column, last, zawgyi, memo);
+                (i, started.elapsed().as_nanos() as u64)
+            })
+            .collect()
+    }
+}
 
 /// What a finished table gives the report.
 #[derive(Debug)]
@@ -35,10 +105,21 @@ pub(crate) struct Table {
     window_bytes: usize,
     started: bool,
     columns: Vec<Column>,
+    /// Each column's last value (see [`Last`]).
+    lasts: Vec<Last>,
     rows: u64,
     preamble: FreeText,
     overflow: FreeText,
     zawgyi: ZawgyiCounter,
+    memo: Memo,
+    /// Lent rows not yet read by the columns.
+    batch: Batch,
+    /// The second thread's memo.
+    memo_2: Memo,
+    /// How long each column took to read the last batch, in nanoseconds.
+    costs: Vec<u64>,
+    /// When the last batch was read: the time since is this thread's reading and tokenizing.
+    flushed_at: Option<Instant>,
 }
 
 /// Whether a cell reads like a column label rather than a value.
@@ -81,17 +162,24 @@ impl Table {
             window_bytes: 0,
             started: false,
             columns: Vec::new(),
+            lasts: Vec::new(),
             rows: 0,
             preamble: FreeText::default(),
             overflow: FreeText::default(),
             zawgyi: ZawgyiCounter::default(),
+            memo: Memo::default(),
+            batch: Batch::default(),
+            memo_2: Memo::default(),
+            costs: Vec::new(),
+            flushed_at: None,
         }
     }
 
     /// Reads one row (at most `max_columns` cells; see [`Table::push_extra_cell`]).
     pub(crate) fn push_row(&mut self, cells: Vec<String>) {
         if self.started {
-            self.observe(&cells);
+            self.flush();
+            self.observe(cells.iter().map(String::as_str));
             return;
         }
         self.window_bytes += cells.iter().map(String::len).sum::<usize>();
@@ -99,6 +187,127 @@ impl Table {
         if self.window.len() >= WINDOW_ROWS || self.window_bytes >= WINDOW_BYTES {
             self.start();
         }
+    }
+
+    /// Reads one row lent by the reader: the same as [`Table::push_row`], without owning the
+    /// cells once the header is settled (the common case: every row after the first dozen).
+    pub(crate) fn push_row_ref<'c>(&mut self, cells: impl Iterator<Item = &'c str> + Clone) {
+        if !self.started {
+            self.push_row(cells.map(str::to_string).collect());
+            return;
+        }
+        // What `observe` does, with the columns' part deferred to the batch.
+        if cells.clone().all(|c| c.trim().is_empty()) {
+            return;
+        }
+        self.rows += 1;
+        let mut width = 0;
+        for (i, cell) in cells.enumerate() {
+            if i >= self.max_columns {
+                self.push_extra_cell(cell);
+                continue;
+            }
+            self.batch.text.push_str(cell);
+            self.batch.ends.push(self.batch.text.len());
+            width = i + 1;
+        }
+        self.batch.rows.push(self.batch.ends.len());
+        while self.columns.len() < width {
+            let i = self.columns.len();
+            self.columns
+                .push(Column::new(i, String::new(), Roles::NONE));
+        }
+        if self.batch.text.len() >= BATCH_BYTES {
+            self.flush();
+        }
+    }
+
+    /// Makes the columns read the gathered rows: on two threads when there is enough to read.
+    fn flush(&mut self) {
+        let Table {
+            batch,
+            columns,
+            lasts,
+            zawgyi,
+            memo,
+            memo_2,
+            costs,
+            flushed_at,
+            ..
+        } = self;
+        if batch.rows.is_empty() {
+            return;
+        }
+        // This thread also reads and tokenizes the file between batches: count that as its
+        // share before the columns are shared out.
+        let tokenizing = flushed_at.map_or(0, |at| at.elapsed().as_nanos() as u64);
+        lasts.resize_with(columns.len(), Last::default);
+        costs.resize(columns.len(), 0);
+        // Share the columns by what they cost last time, the dearest first, each to the
+        // thread with less to do (the first batch, not yet timed, is read on one thread).
+        let parallel = batch.text.len() >= PARALLEL_BYTES
+            && columns.len() >= 2
+            && costs.iter().any(|&c| c > 0);
+        let mut second = vec![false; columns.len()];
+        if parallel {
+            let mut order: Vec<usize> = (0..columns.len()).collect();
+            order.sort_by_key(|&i| std::cmp::Reverse(costs[i]));
+            let (mut first_load, mut second_load) = (tokenizing, 0u64);
+            for i in order {
+                if first_load <= second_load {
+                    first_load += costs[i];
+                } else {
+                    second_load += costs[i];
+                    second[i] = true;
+                }
+            }
+        }
+        let mut mine: Vec<Lent<'_>> = Vec::new();
+        let mut theirs: Vec<Lent<'_>> = Vec::new();
+        for (i, (column, last)) in columns.iter_mut().zip(lasts.iter_mut()).enumerate() {
+            if second[i] {
+                theirs.push((i, column, last));
+            } else {
+                mine.push((i, column, last));
+            }
+        }
+        let mut second_zawgyi = ZawgyiCounter::default();
+        let batch = &*batch;
+        let timed = if theirs.is_empty() {
+            Some(batch.read(mine, zawgyi, memo))
+        } else {
+            std::thread::scope(|scope| {
+                let worker = std::thread::Builder::new()
+                    .spawn_scoped(scope, || batch.read(theirs, &mut second_zawgyi, memo_2));
+                let Ok(worker) = worker else {
+                    // No thread to be had: nothing was read yet; see below.
+                    return None;
+                };
+                let mut timed = batch.read(mine, zawgyi, memo);
+                match worker.join() {
+                    Ok(more) => timed.extend(more),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+                Some(timed)
+            })
+        };
+        let timed = timed.unwrap_or_else(|| {
+            // This thread reads every column, as it would have without the second.
+            let all = columns
+                .iter_mut()
+                .zip(lasts.iter_mut())
+                .enumerate()
+                .map(|(i, (column, last))| (i, column, last))
+                .collect();
+            batch.read(all, zawgyi, memo)
+        });
+        for (i, nanos) in timed {
+            costs[i] = nanos.max(1);
+        }
+        zawgyi.burmese_words += second_zawgyi.burmese_words;
+        zawgyi.marks += second_zawgyi.marks;
+        *flushed_at = Some(Instant::now());
+        self.batch.clear();
     }
 
     /// Reads a cell right of the last column with statistics: it is searched as running text.
@@ -175,24 +384,28 @@ impl Table {
             self.columns.push(Column::new(i, shown.to_string(), roles));
         }
         for row in &window[data_from.min(window.len())..] {
-            self.observe(row);
+            self.observe(row.iter().map(String::as_str));
         }
     }
 
-    fn observe(&mut self, cells: &[String]) {
-        if cells.iter().all(|c| c.trim().is_empty()) {
+    fn observe<'c>(&mut self, cells: impl Iterator<Item = &'c str> + Clone) {
+        if cells.clone().all(|c| c.trim().is_empty()) {
             return;
         }
         self.rows += 1;
-        for (i, cell) in cells.iter().enumerate().take(self.max_columns) {
+        for (i, cell) in cells.enumerate() {
+            if i >= self.max_columns {
+                self.push_extra_cell(cell);
+                continue;
+            }
             if i >= self.columns.len() {
                 self.columns
                     .push(Column::new(i, String::new(), Roles::NONE));
             }
-            self.columns[i].observe(cell, &mut self.zawgyi);
-        }
-        for cell in cells.iter().skip(self.max_columns) {
-            self.push_extra_cell(cell);
+            if i >= self.lasts.len() {
+                self.lasts.resize_with(i + 1, Last::default);
+            }
+            self.columns[i].observe(cell, &mut self.zawgyi, &mut self.memo, &mut self.lasts[i]);
         }
     }
 
@@ -201,6 +414,7 @@ impl Table {
         if !self.started {
             self.start();
         }
+        self.flush();
         let sheet = decide::Sheet {
             name: &self.name,
             columns: &self.columns,
@@ -455,6 +669,79 @@ mod tests {
             [ReasonCode::AggregateOnly],
             "two decimals without a header are percentages"
         );
+    }
+
+    #[test]
+    fn enumerator_codes_are_not_names_nor_staff_contacts() {
+        // KoBo/ODK enumerator ids: digits, a dash, a letter and digits. The names and phones
+        // are the beneficiaries'; the enumerator column only says who collected the row.
+        let r = table(&[
+            "Name,Mobile,Township,enumerator",
+            "Daw Hla Hla,09761234567,Sittwe,010001-E09",
+            "U Kyaw Soe,09451234567,Sittwe,010001-E09",
+            "Ma Su Su,09791234567,Pauktaw,010001-E14",
+            "Ko Tin Tun,09421234567,Pauktaw,ENUM_07",
+        ]);
+        let names: Vec<&str> = r
+            .findings
+            .iter()
+            .filter(|f| f.code == ReasonCode::PersonName)
+            .filter_map(|f| f.column.as_deref())
+            .collect();
+        assert_eq!(names, ["Name"], "{r:?}");
+        assert!(!codes(&r).contains(&ReasonCode::AidWorkerContacts), "{r:?}");
+        // Names of enumerators under the same header are still names, and staff contacts.
+        let r = table(&[
+            "Name,Mobile,enumerator",
+            "Daw Hla Hla,09761234567,Aung Kyaw Soe",
+            "U Kyaw Soe,09451234567,Thida Win",
+            "Ma Su Su,09791234567,Zaw Min Htet",
+        ]);
+        let c = codes(&r);
+        assert!(c.contains(&ReasonCode::AidWorkerContacts), "{c:?}");
+        let names = r
+            .findings
+            .iter()
+            .filter(|f| f.code == ReasonCode::PersonName)
+            .count();
+        assert_eq!(names, 2, "{r:?}");
+    }
+
+    #[test]
+    fn rows_read_on_two_threads_give_what_one_thread_gives() {
+        // Enough rows for several batches, read on two threads (lent rows) and on one (owned
+        // rows): the findings, counts and examples must be the same.
+        let mut rows = vec![
+            "Name,Mobile,NRC,Township,Village Tract Pcode,lat,lon,enumerator,Remarks".to_string(),
+        ];
+        for i in 0..40_000u64 {
+            rows.push(format!(
+                "{} Hla {},09{:09},{}/LaMaNa(N){:06},Sittwe {},MMR012001{:03},20.{:05},92.{:05},0{:05}-E{:02},{}",
+                ["Daw", "U", "Ko", "Ma"][(i % 4) as usize],
+                ["Aung", "Kyaw", "Soe"][(i % 3) as usize],
+                (i * 7919) % 1_000_000_000 + 700_000_000,
+                i % 14 + 1,
+                i * 31 % 1_000_000,
+                i / 500,
+                i / 100 % 1000,
+                i * 13 % 100_000,
+                i * 17 % 100_000,
+                i / 1000,
+                i % 50,
+                if i % 7 == 0 { "call 09 451 234 567" } else { "" },
+            ));
+        }
+        let mut lent = Table::new("test", 512);
+        let mut owned = Table::new("test", 512);
+        for row in &rows {
+            let cells: Vec<&str> = row.split(',').collect();
+            lent.push_row_ref(cells.iter().copied());
+            owned.push_row(cells.iter().map(|c| c.to_string()).collect());
+        }
+        assert!(rows.iter().map(String::len).sum::<usize>() > 2 * BATCH_BYTES);
+        let (lent, owned) = (lent.finish().report, owned.finish().report);
+        assert_eq!(lent, owned);
+        assert_eq!(lent.rows, 40_000);
     }
 
     #[test]
