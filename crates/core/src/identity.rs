@@ -68,8 +68,10 @@ pub struct Identity {
 /// What others may know about a member: ids, names and public keys. Serialised as the JSON of
 /// `sealpost whoami --json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MemberCard {
     /// The member's random id.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub member_id: MemberId,
     /// The member's name.
     pub name: String,
@@ -78,8 +80,10 @@ pub struct MemberCard {
     /// The `age1…` recipient that parcels are sealed to.
     pub age_recipient: String,
     /// The Ed25519 key that verifies the member's signatures.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub signing_key: SigningPublicKey,
     /// Digits to compare when checking the keys by phone.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub fingerprint: Fingerprint,
 }
 

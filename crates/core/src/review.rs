@@ -11,7 +11,8 @@ use sealpost_scan::ScanReport;
 use crate::parcel::{LabelOverride, SealError};
 
 /// The scans of the files about to be sealed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Review {
     /// One report per file, in order.
     pub reports: Vec<ScanReport>,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// The label travels only inside the sealed parcel: the relay never sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Label {
     /// Aggregates without organisation names, personal data or precise locations.

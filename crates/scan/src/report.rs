@@ -7,6 +7,7 @@ use serde::Serialize;
 /// Why a file is sensitive: one code per kind of finding. The code is stable (scripts and the
 /// desktop app branch on it); [`ReasonCode::explain`] says it in plain language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ReasonCode {
@@ -48,12 +49,14 @@ pub enum ReasonCode {
 
 /// One kind of finding in one column (or in the sheet as a whole).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Finding {
     /// What was found.
     pub code: ReasonCode,
     /// The column's header (or its letter/number when there is none); `None` for the sheet.
     pub column: Option<String>,
     /// How many cells (or rows) matched.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub count: u64,
     /// A few examples, masked so the report itself reveals nothing (`09•••••4567`).
     pub examples: Vec<String>,
@@ -61,10 +64,12 @@ pub struct Finding {
 
 /// One sheet of a workbook (a CSV or text file is one sheet).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SheetReport {
     /// The sheet's name (the file name for a CSV or text file).
     pub name: String,
     /// Data rows read (header rows not counted).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub rows: u64,
     /// The label this sheet alone would get.
     pub label: Label,
@@ -74,6 +79,7 @@ pub struct SheetReport {
 
 /// A reason for the suggested label, in plain language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Reason {
     /// The stable code.
     pub code: ReasonCode,
@@ -86,6 +92,7 @@ pub struct Reason {
 /// The result of scanning one file. A scan never fails: a file that cannot be read gets
 /// `highly-confidential` with the reason [`ReasonCode::CouldNotScan`] (fail closed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ScanReport {
     /// The file's name (no directories).
     pub file: String,

@@ -231,6 +231,12 @@ pub struct LabelOverride {
 /// Longest accepted override reason, in characters.
 pub const MAX_OVERRIDE_REASON_CHARS: usize = 1000;
 
+/// The shortest reason a sender may give for a lower label (characters, after trimming): "." or
+/// "ok" says nothing to the recipients. Checked when a parcel is sealed, not when one is read,
+/// so parcels sealed before this rule still verify. The desktop app's form mirrors it
+/// (`ui/src/labels.ts`).
+pub const MIN_OVERRIDE_REASON_CHARS: usize = 5;
+
 impl LabelOverride {
     /// Whether `chosen` may be sealed when the sensitivity scan suggested `suggested`: the same
     /// or a higher label is always fine; a lower one only with a reason, which is then recorded
@@ -246,6 +252,15 @@ impl LabelOverride {
         let Some(reason) = reason else {
             return Err(super::SealError::LabelBelowSuggestion { chosen, suggested });
         };
+        if reason.trim().chars().count() < MIN_OVERRIDE_REASON_CHARS {
+            return Err(super::SealError::InvalidPurpose {
+                reason: format!(
+                    "the reason for a lower label is too short: say in at least \
+                     {MIN_OVERRIDE_REASON_CHARS} characters why the data is less sensitive than \
+                     the scan found"
+                ),
+            });
+        }
         let chosen_override = Self {
             suggested,
             reason: reason.trim().to_owned(),
@@ -546,7 +561,7 @@ pub(crate) mod tests {
             "{refused}"
         );
         // Blank or control-character reasons are not reasons.
-        for bad in ["   ", "ok\u{7}"] {
+        for bad in ["   ", "ok\u{7}", " ok. ", "ok, sure\u{7}"] {
             assert!(
                 LabelOverride::for_choice(Label::Public, Label::Restricted, Some(bad)).is_err()
             );

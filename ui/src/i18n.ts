@@ -1,0 +1,77 @@
+// Every string the user sees comes from the catalogues in src/locales/ through i18next.
+
+import i18next, { type i18n as I18n } from "i18next";
+import { initReactI18next } from "react-i18next";
+import en from "./locales/en.json";
+import my from "./locales/my.json";
+
+export const LANGUAGES = ["en", "my"] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+export const resources = {
+  en: { translation: en },
+  my: { translation: my },
+} as const;
+
+/** Where the chosen language is kept between runs. */
+export const LANGUAGE_STORAGE_KEY = "sealpost.language";
+
+export function isLanguage(value: unknown): value is Language {
+  return typeof value === "string" && (LANGUAGES as readonly string[]).includes(value);
+}
+
+/** The language chosen last time, or English. */
+export function storedLanguage(): Language {
+  try {
+    const value = globalThis.localStorage?.getItem(LANGUAGE_STORAGE_KEY);
+    return isLanguage(value) ? value : "en";
+  } catch {
+    return "en";
+  }
+}
+
+/** Keeps the choice for next time; a storage failure only loses the preference. */
+export function storeLanguage(language: Language): void {
+  try {
+    globalThis.localStorage?.setItem(LANGUAGE_STORAGE_KEY, language);
+  } catch {
+    // Private mode or storage full: the app still works in the chosen language this time.
+  }
+}
+
+export interface I18nOptions {
+  /** Called with each key that a catalogue lacks (tests collect them). */
+  onMissingKey?: (language: string, key: string) => void;
+  /** Fall back to English for a key Burmese lacks (default true; tests turn it off). */
+  fallbackToEnglish?: boolean;
+}
+
+/**
+ * A new i18next instance in `language`. It keeps `<html lang>` in step with the language, so
+ * screen readers pronounce Burmese as Burmese and `:lang(my)` styles apply.
+ */
+export function createI18n(language: Language, options: I18nOptions = {}): I18n {
+  const instance = i18next.createInstance();
+  const onMissingKey = options.onMissingKey;
+  void instance.use(initReactI18next).init({
+    resources,
+    lng: language,
+    fallbackLng: options.fallbackToEnglish === false ? false : "en",
+    supportedLngs: [...LANGUAGES],
+    interpolation: { escapeValue: false }, // React escapes.
+    returnNull: false,
+    initAsync: false,
+    saveMissing: onMissingKey !== undefined,
+    missingKeyHandler: onMissingKey
+      ? (languages, _namespace, key) => {
+          for (const language of languages) onMissingKey(language, key);
+        }
+      : false,
+  });
+  const syncHtmlLang = (lng: string) => {
+    if (typeof document !== "undefined") document.documentElement.lang = lng;
+  };
+  syncHtmlLang(instance.language);
+  instance.on("languageChanged", syncHtmlLang);
+  return instance;
+}

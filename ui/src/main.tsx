@@ -1,0 +1,29 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { I18nextProvider } from "react-i18next";
+// Noto Sans Myanmar, bundled from npm into dist/ (no CDN, no network at run time).
+import "@fontsource/noto-sans-myanmar/400.css";
+import "@fontsource/noto-sans-myanmar/700.css";
+import "./styles.css";
+import { ApiError, api } from "./api";
+import { App } from "./App";
+import { createI18n, storedLanguage } from "./i18n";
+
+const i18n = createI18n(storedLanguage());
+
+// The native file dialog comes from the Tauri shell later (issue 7); until then the button
+// says honestly that picking is not available.
+async function pickFiles(): Promise<string[]> {
+  throw new ApiError("not-available", "The file dialog is not wired to the shell yet.");
+}
+
+const root = document.getElementById("root");
+if (!root) throw new Error("index.html has no #root element");
+
+createRoot(root).render(
+  <StrictMode>
+    <I18nextProvider i18n={i18n}>
+      <App api={api} pickFiles={pickFiles} />
+    </I18nextProvider>
+  </StrictMode>,
+);
