@@ -654,5 +654,8 @@ fn the_scan_suggests_a_pseudonymize_command_that_works_as_printed() {
     }
     // Village tracts are cut to their township.
     let tract = first.split(',').nth(5).unwrap();
-    assert!(!copied.contains(tract) && copied.contains(&tract[..9]), "{tract}");
+    assert!(
+        !copied.contains(tract) && copied.contains(&tract[..9]),
+        "{tract}"
+    );
 }
