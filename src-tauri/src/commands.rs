@@ -32,6 +32,26 @@ pub fn whoami() -> Result<Option<MemberCard>, AppError> {
     }
 }
 
+/// The native dialog to choose the files to send; an empty list when the user cancels. Paths
+/// that are not local files (none on desktop systems) are left out.
+#[tauri::command]
+pub async fn pick_files(app: tauri::AppHandle) -> Vec<String> {
+    use tauri_plugin_dialog::DialogExt;
+    // The dialog blocks until the user answers: not on the UI's thread.
+    tauri::async_runtime::spawn_blocking(move || {
+        app.dialog()
+            .file()
+            .blocking_pick_files()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|path| path.into_path().ok())
+            .map(|path| path.display().to_string())
+            .collect()
+    })
+    .await
+    .unwrap_or_default()
+}
+
 /// Scans files before sealing: the suggested label, reasons and masked findings per file. The
 /// scan reads many megabytes, so it runs off the UI's thread.
 #[tauri::command]

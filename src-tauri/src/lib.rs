@@ -15,8 +15,10 @@ pub use error::AppError;
 /// Starts the app: one window showing the UI in `ui/dist`.
 pub fn run() {
     tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(tauri::generate_handler![
             commands::whoami,
+            commands::pick_files,
             commands::scan_files,
         ])
         .run(tauri::generate_context!())

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 const invoke = vi.fn();
 vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
 
-const { ApiError, scanFiles, whoami } = await import("./api");
+const { ApiError, pickFiles, scanFiles, whoami } = await import("./api");
 
 describe("api", () => {
   beforeEach(() => invoke.mockReset());
@@ -19,6 +19,10 @@ describe("api", () => {
     invoke.mockResolvedValueOnce({ reports: [], suggested: "public" });
     await scanFiles(["/tmp/a.csv", "/tmp/b.xlsx"]);
     expect(invoke).toHaveBeenLastCalledWith("scan_files", { paths: ["/tmp/a.csv", "/tmp/b.xlsx"] });
+
+    invoke.mockResolvedValueOnce(["/home/aye/list.csv"]);
+    await expect(pickFiles()).resolves.toEqual(["/home/aye/list.csv"]);
+    expect(invoke).toHaveBeenLastCalledWith("pick_files", undefined);
   });
 
   it("turns the shell's {code, message} into an ApiError with that code", async () => {

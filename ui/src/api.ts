@@ -72,3 +72,8 @@ export interface Api {
 }
 
 export const api: Api = { whoami, scanFiles };
+
+/** The native "choose files" dialog; an empty list when the user cancels. */
+export function pickFiles(): Promise<string[]> {
+  return call<string[]>("pick_files");
+}

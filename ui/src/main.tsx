@@ -5,17 +5,12 @@ import { I18nextProvider } from "react-i18next";
 import "@fontsource/noto-sans-myanmar/400.css";
 import "@fontsource/noto-sans-myanmar/700.css";
 import "./styles.css";
-import { ApiError, api } from "./api";
+import { api, pickFiles } from "./api";
 import { App } from "./App";
 import { createI18n, storedLanguage } from "./i18n";
 
 const i18n = createI18n(storedLanguage());
 
-// The native file dialog comes from the Tauri shell later (issue 7); until then the button
-// says honestly that picking is not available.
-async function pickFiles(): Promise<string[]> {
-  throw new ApiError("not-available", "The file dialog is not wired to the shell yet.");
-}
 
 const root = document.getElementById("root");
 if (!root) throw new Error("index.html has no #root element");
