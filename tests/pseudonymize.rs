@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use serde_json::Value;
 
-use crate::util::{Sandbox, sample, text};
+use crate::util::{Sandbox, Sealpost, sample, text};
 
 /// Creates a cluster key with `--new-key` and returns its path.
 fn new_key(sandbox: &Sandbox, name: &str) -> PathBuf {
@@ -24,8 +24,8 @@ fn new_key(sandbox: &Sandbox, name: &str) -> PathBuf {
     path
 }
 
-/// `pseudonymize FILE -o OUT --key-file KEY ARGS --json`, which must succeed.
-fn pseudonymize(sandbox: &Sandbox, input: &Path, output: &str, key: &Path, args: &[&str]) -> Value {
+/// `pseudonymize FILE -o OUT --key-file KEY ARGS`, ready to run.
+fn command(sandbox: &Sandbox, input: &Path, output: &str, key: &Path, args: &[&str]) -> Sealpost {
     sandbox
         .sealpost("alice")
         .arg("pseudonymize")
@@ -35,6 +35,11 @@ fn pseudonymize(sandbox: &Sandbox, input: &Path, output: &str, key: &Path, args:
         .arg("--key-file")
         .arg(key)
         .args(args)
+}
+
+/// `pseudonymize FILE -o OUT --key-file KEY ARGS --json`, which must succeed.
+fn pseudonymize(sandbox: &Sandbox, input: &Path, output: &str, key: &Path, args: &[&str]) -> Value {
+    command(sandbox, input, output, key, args)
         .arg("--json")
         .succeeds()
         .json()
@@ -145,14 +150,14 @@ fn a_beneficiary_list_loses_its_names_phones_and_nrcs_and_its_label_drops() {
     assert!(!sandbox.path("safe.csv").with_extension("part").exists());
 
     // The words version says the same.
-    let words = sandbox
-        .sealpost("alice")
-        .arg("pseudonymize")
-        .arg(&input)
-        .args(["-o", "safe2.csv", "--key-file"])
-        .arg(&key)
-        .args(["--columns", "Name of respondent", "--drop", "Mobile,NRC"])
-        .succeeds();
+    let words = command(
+        &sandbox,
+        &input,
+        "safe2.csv",
+        &key,
+        &["--columns", "Name of respondent", "--drop", "Mobile,NRC"],
+    )
+    .succeeds();
     assert!(words.stdout.contains("New suggested label: "), "{words}");
     assert!(
         words.stdout.contains("Label before: highly-confidential"),
@@ -302,15 +307,15 @@ fn a_workbook_becomes_a_pseudonymised_xlsx_that_the_scanner_reads() {
     assert_eq!(before["suggested_label"], "highly-confidential", "{before}");
 
     // A workbook's copy must be named .xlsx.
-    sandbox
-        .sealpost("alice")
-        .arg("pseudonymize")
-        .arg(&input)
-        .args(["-o", "copy.csv", "--key-file"])
-        .arg(&key)
-        .args(["--columns", "Name", "--json"])
-        .run()
-        .assert_json_error("output-not-xlsx", "copy.xlsx");
+    command(
+        &sandbox,
+        &input,
+        "copy.csv",
+        &key,
+        &["--columns", "Name", "--json"],
+    )
+    .run()
+    .assert_json_error("output-not-xlsx", "copy.xlsx");
 
     let report = pseudonymize(
         &sandbox,
@@ -441,14 +446,7 @@ fn small_groups_are_warned_about_and_large_ones_are_not() {
     );
 
     // The words version prints the warning too.
-    let words = sandbox
-        .sealpost("alice")
-        .arg("pseudonymize")
-        .arg(&small)
-        .args(["-o", "small-words.csv", "--key-file"])
-        .arg(&key)
-        .args(args)
-        .succeeds();
+    let words = command(&sandbox, &small, "small-words.csv", &key, &args).succeeds();
     assert!(
         words.stdout.contains("warning: k-anonymity below 3"),
         "{words}"
