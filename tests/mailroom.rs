@@ -165,7 +165,7 @@ fn events(receipts: &[Value]) -> Vec<&str> {
 }
 
 /// A CSV with a marker string that must never appear outside the members' laptops.
-fn beneficiary_list(sandbox: &Sandbox, name: &str, marker: &str) -> PathBuf {
+pub(crate) fn beneficiary_list(sandbox: &Sandbox, name: &str, marker: &str) -> PathBuf {
     let mut csv = String::from("household_id,head_of_household,phone,village\n");
     for i in 0..2000 {
         csv.push_str(&format!(
@@ -219,6 +219,15 @@ fn partners_share_with_the_imo_get_receipts_correct_and_delete_through_a_real_re
     let sandbox = &cluster.sandbox;
     let marker = "MARKER-Thazin-7731";
     let list = beneficiary_list(sandbox, "kyaukme-distribution-q3.csv", marker);
+
+    // The people a partner can send to (the desktop app's recipient list): everyone else on
+    // the roster, the IMO first and chosen by default.
+    let contacts = cluster.mailroom(PARTNER).contacts().unwrap();
+    let names: Vec<&str> = contacts.iter().map(|c| c.person.name.as_str()).collect();
+    assert_eq!(names, [IMO, COORDINATOR, PARTNER2]);
+    let defaults: Vec<bool> = contacts.iter().map(|c| c.default_recipient).collect();
+    assert_eq!(defaults, [true, false, false]);
+    assert_eq!(contacts[0].roles, ["imo"]);
 
     // Partner 1 sends; the parcel is uploaded at once.
     let sent = cluster

@@ -24,7 +24,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, params};
-use sealpost_format::roster::Roster;
+use sealpost_format::roster::{MemberStatus, Role, Roster};
 use sealpost_format::{Label, MemberId, ParcelId, SigningPublicKey};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -168,7 +168,7 @@ impl From<rusqlite::Error> for MailroomError {
 }
 
 /// Now, as the store writes times: UTC, RFC 3339, whole seconds.
-pub(crate) fn now_text() -> String {
+pub fn now_text() -> String {
     time_text(OffsetDateTime::now_utc())
 }
 
@@ -199,12 +199,14 @@ pub struct Outgoing {
 
 /// A parcel sealed into the outbox.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Queued {
     /// Its id.
     pub parcel_id: String,
     /// Its kind.
     pub kind: String,
     /// Its sealed size.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub size: u64,
     /// Who it goes to (names).
     pub recipients: Vec<String>,
@@ -212,6 +214,7 @@ pub struct Queued {
 
 /// A member as the mailroom shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Person {
     /// Member id.
     pub member_id: String,
@@ -221,12 +224,28 @@ pub struct Person {
     pub org: String,
 }
 
+/// A member this one can send to, as a recipient picker lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Contact {
+    /// Who.
+    #[serde(flatten)]
+    pub person: Person,
+    /// Their roles in the cluster (`coordinator`, `imo`, `partner`).
+    pub roles: Vec<String>,
+    /// Whether a new parcel goes to them unless the sender chooses otherwise: the cluster's
+    /// IMOs, who receive partners' data under the policy.
+    pub default_recipient: bool,
+}
+
 /// A file in a parcel, as listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ListedFile {
     /// Its name.
     pub name: String,
     /// Its size in bytes.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub size: u64,
 }
 
@@ -245,6 +264,7 @@ pub(crate) fn files_column_text(m: &parcel::Manifest) -> String {
 
 /// A received parcel, as `sealpost inbox` lists it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct InboxEntry {
     /// Its id.
     pub parcel_id: String,
@@ -276,6 +296,7 @@ pub struct InboxEntry {
 
 /// A receipt about a sent parcel.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReceiptInfo {
     /// `delivered`, `opened` or `deleted`.
     pub event: String,
@@ -287,6 +308,7 @@ pub struct ReceiptInfo {
 
 /// One recipient of a sent parcel, with their receipts.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SharedWith {
     /// Who.
     #[serde(flatten)]
@@ -297,6 +319,7 @@ pub struct SharedWith {
 
 /// A sent parcel and everyone it was shared with: the partner's right to know.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SentEntry {
     /// Its id.
     pub parcel_id: String,
@@ -320,6 +343,7 @@ pub struct SentEntry {
 
 /// A parcel waiting in the outbox.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OutboxEntry {
     /// Its id.
     pub parcel_id: String,
@@ -328,10 +352,13 @@ pub struct OutboxEntry {
     /// The parcel it is about (receipts, deletion requests).
     pub about: Option<String>,
     /// Its sealed size.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub size: u64,
     /// Bytes the relay has confirmed.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub confirmed: u64,
     /// Transfer attempts so far.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub attempts: u64,
     /// Why the last attempt failed.
     pub last_error: Option<String>,
@@ -343,6 +370,7 @@ pub struct OutboxEntry {
 
 /// What opening a parcel from the mailroom did.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Opened {
     /// The parcel.
     pub parcel_id: String,
@@ -372,10 +400,14 @@ pub struct DeletionRequested {
 
 /// What one sync pass did.
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncReport {
     /// The relay.
     pub relay: String,
+    /// Whether the relay answered and logged this member in: an app's online indicator.
+    pub reached_relay: bool,
     /// The roster version held after the pass.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub roster_version: Option<u64>,
     /// Parcels whose upload completed, with the bytes sent (and re-sent after failures).
     pub sent: Vec<Transferred>,
@@ -395,27 +427,34 @@ pub struct SyncReport {
 
 /// A completed upload.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Transferred {
     /// The parcel.
     pub parcel_id: String,
     /// Its kind.
     pub kind: String,
     /// Its size.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub size: u64,
     /// Bytes handed to the network for it, over every attempt.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub sent_bytes: u64,
     /// Bytes sent more than once (`sent_bytes - size`).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub resent_bytes: u64,
 }
 
 /// A parcel that stays in the outbox for now.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Waiting {
     /// The parcel.
     pub parcel_id: String,
     /// Bytes confirmed.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub confirmed: u64,
     /// Its size.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub size: u64,
     /// Why it is waiting.
     pub reason: String,
@@ -423,6 +462,7 @@ pub struct Waiting {
 
 /// A parcel received in this pass.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Received {
     /// The parcel.
     pub parcel_id: String,
@@ -436,6 +476,7 @@ pub struct Received {
 
 /// A parcel refused in this pass.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Rejected {
     /// The relay's blob id (the parcel could not be trusted enough to read its id).
     pub blob_id: String,
@@ -509,6 +550,33 @@ impl Mailroom {
     /// The roster held (even an expired one is the best knowledge of who is who).
     fn roster(&self) -> Result<Option<Roster>, MailroomError> {
         Ok(self.membership().held()?.map(|h| h.roster().clone()))
+    }
+
+    /// Everyone this member can send to: the roster's active members other than themself,
+    /// IMOs first, then by name. Empty before the first roster arrives.
+    pub fn contacts(&self) -> Result<Vec<Contact>, MailroomError> {
+        let Some(roster) = self.roster()? else {
+            return Ok(Vec::new());
+        };
+        let me = self.me().member_id();
+        let mut contacts: Vec<Contact> = roster
+            .members
+            .iter()
+            .filter(|m| m.member_id != me && m.status == MemberStatus::Active)
+            .map(|m| Contact {
+                person: Person {
+                    member_id: m.member_id.to_string(),
+                    name: m.name.clone(),
+                    org: m.org.clone(),
+                },
+                roles: m.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+                default_recipient: m.roles.contains(&Role::Imo),
+            })
+            .collect();
+        contacts.sort_by(|a, b| {
+            (!a.default_recipient, &a.person.name).cmp(&(!b.default_recipient, &b.person.name))
+        });
+        Ok(contacts)
     }
 
     /// The label of a parcel held here, so an app can warn before opening a
@@ -967,6 +1035,7 @@ impl Mailroom {
             self.checkpoint()?;
             return Ok(report);
         }
+        report.reached_relay = true;
         outbox::delete_on_relay(self, &mut session, &mut report)?;
         inbox::receive(self, &mut session, &mut report, progress)?;
         outbox::upload(self, &mut session, &mut report, progress)?;
