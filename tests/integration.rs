@@ -4,6 +4,7 @@
 //! (`autotests = false` in Cargo.toml keeps Cargo from building them as binaries of their own).
 
 mod cluster;
+mod desktop;
 mod fault_proxy;
 mod faults;
 mod identity;

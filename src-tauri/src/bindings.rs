@@ -5,17 +5,28 @@
 
 use std::path::Path;
 
-use sealpost_core::identity::MemberCard;
+use sealpost_core::mailroom::{Contact, InboxEntry, OutboxEntry, Queued, SentEntry};
 use sealpost_core::review::Review;
 use ts_rs::TS;
 
 use crate::AppError;
+use crate::commands::{OpenOutcome, SendRequest};
+use crate::desk::Session;
+use crate::sync::SyncStatus;
 
 /// Writes the declarations of the command results (and every type they contain) into `dir`,
 /// one `Name.ts` file per type.
 pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
     Review::export_all_to(dir)?;
-    MemberCard::export_all_to(dir)?;
+    Session::export_all_to(dir)?;
     AppError::export_all_to(dir)?;
+    Contact::export_all_to(dir)?;
+    SendRequest::export_all_to(dir)?;
+    Queued::export_all_to(dir)?;
+    OutboxEntry::export_all_to(dir)?;
+    InboxEntry::export_all_to(dir)?;
+    SentEntry::export_all_to(dir)?;
+    OpenOutcome::export_all_to(dir)?;
+    SyncStatus::export_all_to(dir)?;
     Ok(())
 }

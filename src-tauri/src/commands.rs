@@ -1,65 +1,218 @@
-//! The commands the UI calls (`invoke("whoami")`, …), each delegating to core.
+//! The commands the UI calls (`invoke("session")`, …), each a few lines delegating to core.
+//! Anything that reads files, the keystore or the store runs on a blocking thread, off the
+//! UI's.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use sealpost_core::identity::MemberCard;
-use sealpost_core::keystore::{Home, KeystoreError};
+use sealpost_core::mailroom::{
+    Contact, InboxEntry, Opened, OutboxEntry, Outgoing, Queued, SentEntry,
+};
+use sealpost_core::parcel::{Compression, FileSource};
+use sealpost_core::progress::Silent;
 use sealpost_core::review::Review;
+use sealpost_format::Label;
+use serde::Serialize;
+use tauri::{AppHandle, Manager};
+use ts_rs::TS;
 
 use crate::AppError;
+use crate::desk::{Desk, Session};
+use crate::sync::SyncStatus;
 
-/// The member's data directory: `SEALPOST_HOME` when set (as for the CLI; tests run each app
-/// instance with its own), otherwise the platform's per-user data directory.
-pub fn home() -> Result<Home, AppError> {
-    match std::env::var_os("SEALPOST_HOME") {
-        Some(dir) if !dir.is_empty() => Ok(Home::new(PathBuf::from(dir))),
-        _ => Home::platform_default().ok_or_else(|| {
-            AppError::new(
-                "no-data-directory",
-                "this system has no per-user data directory; set SEALPOST_HOME",
-            )
-        }),
-    }
+/// Runs `work` with the app's state on a blocking thread.
+async fn blocking<T: Send + 'static>(
+    app: AppHandle,
+    work: impl FnOnce(&Desk, &AppHandle) -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    tauri::async_runtime::spawn_blocking(move || work(&app.state::<Desk>(), &app))
+        .await
+        .map_err(|e| AppError::new("internal", e))?
 }
 
-/// Who this app belongs to: the member's public card, or nothing before onboarding.
+/// Who this app belongs to (nothing before onboarding) and whether it is unlocked.
 #[tauri::command]
-pub fn whoami() -> Result<Option<MemberCard>, AppError> {
-    match home()?.profile() {
-        Ok(profile) => Ok(Some(profile.card())),
-        Err(KeystoreError::NotInitialised { .. }) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
+pub async fn session(app: AppHandle) -> Result<Session, AppError> {
+    blocking(app, |desk, _| desk.session()).await
+}
+
+/// Unlocks the identity (OS keyring, or the passphrase) and starts syncing.
+#[tauri::command]
+pub async fn unlock(app: AppHandle, passphrase: Option<String>) -> Result<Session, AppError> {
+    blocking(app, |desk, app| desk.unlock(app, passphrase)).await
 }
 
 /// The native dialog to choose the files to send; an empty list when the user cancels. Paths
 /// that are not local files (none on desktop systems) are left out.
 #[tauri::command]
-pub async fn pick_files(app: tauri::AppHandle) -> Vec<String> {
+pub async fn pick_files(app: AppHandle) -> Result<Vec<String>, AppError> {
     use tauri_plugin_dialog::DialogExt;
     // The dialog blocks until the user answers: not on the UI's thread.
-    tauri::async_runtime::spawn_blocking(move || {
-        app.dialog()
+    blocking(app, |_, app| {
+        Ok(app
+            .dialog()
             .file()
+            .set_title("Choose files to send")
             .blocking_pick_files()
             .unwrap_or_default()
             .into_iter()
             .filter_map(|path| path.into_path().ok())
             .map(|path| path.display().to_string())
-            .collect()
+            .collect())
     })
     .await
-    .unwrap_or_default()
 }
 
-/// Scans files before sealing: the suggested label, reasons and masked findings per file. The
-/// scan reads many megabytes, so it runs off the UI's thread.
+/// The native dialog to choose a folder to open parcels into; `null` when the user cancels.
 #[tauri::command]
-pub async fn scan_files(paths: Vec<String>) -> Result<Review, AppError> {
-    tauri::async_runtime::spawn_blocking(move || {
-        let paths: Vec<&Path> = paths.iter().map(Path::new).collect();
-        Review::of(&paths)
+pub async fn pick_folder(app: AppHandle) -> Result<Option<String>, AppError> {
+    use tauri_plugin_dialog::DialogExt;
+    blocking(app, |_, app| {
+        Ok(app
+            .dialog()
+            .file()
+            .set_title("Choose a folder to open the parcels into")
+            .blocking_pick_folder()
+            .and_then(|path| path.into_path().ok())
+            .map(|path| path.display().to_string()))
     })
     .await
-    .map_err(|e| AppError::new("internal", e))
+}
+
+/// Scans files before sealing: the suggested label, reasons and masked findings per file.
+#[tauri::command]
+pub async fn scan_files(app: AppHandle, paths: Vec<String>) -> Result<Review, AppError> {
+    blocking(app, move |_, _| Ok(Review::of(&as_paths(&paths)))).await
+}
+
+/// Everyone this member can send to (IMOs first, marked as the default recipients).
+#[tauri::command]
+pub async fn contacts(app: AppHandle) -> Result<Vec<Contact>, AppError> {
+    blocking(app, |desk, _| desk.with_mailroom(|m| m.contacts())).await
+}
+
+/// What the send screen asks for.
+#[derive(Debug, Clone, serde::Deserialize, TS)]
+pub struct SendRequest {
+    /// The files (absolute paths).
+    pub files: Vec<String>,
+    /// Member ids (or names) of the recipients.
+    pub to: Vec<String>,
+    /// The label chosen.
+    pub label: Label,
+    /// Why a label below the scan's suggestion is right (required then, recorded in the
+    /// signed manifest).
+    pub override_reason: Option<String>,
+    /// A note for the recipients.
+    pub note: Option<String>,
+}
+
+/// Scans the files again (they may have changed since the screen showed the result), checks
+/// the label against the suggestion, seals the parcel into the outbox and asks the sync to
+/// send it. Offline, the parcel simply waits in the outbox.
+#[tauri::command]
+pub async fn send(app: AppHandle, request: SendRequest) -> Result<Queued, AppError> {
+    blocking(app, move |desk, _| {
+        let paths = as_paths(&request.files);
+        let label_override =
+            Review::of(&paths).decide(request.label, request.override_reason.as_deref())?;
+        let files = paths
+            .iter()
+            .map(|p| FileSource::from_path(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let outgoing = Outgoing {
+            files,
+            to: request.to,
+            label: request.label,
+            label_override,
+            note: request.note.filter(|n| !n.trim().is_empty()),
+            compression: Compression::Zstd,
+        };
+        let queued = desk.with_mailroom(|m| m.send(outgoing, &Silent))?;
+        desk.sync_soon();
+        Ok(queued)
+    })
+    .await
+}
+
+/// Parcels waiting to go, with the bytes the relay has confirmed.
+#[tauri::command]
+pub async fn outbox(app: AppHandle) -> Result<Vec<OutboxEntry>, AppError> {
+    blocking(app, |desk, _| desk.with_mailroom(|m| m.outbox())).await
+}
+
+/// Parcels received, newest first.
+#[tauri::command]
+pub async fn inbox(app: AppHandle) -> Result<Vec<InboxEntry>, AppError> {
+    blocking(app, |desk, _| desk.with_mailroom(|m| m.inbox())).await
+}
+
+/// Parcels sent, each with its recipients and their receipts: the sharing log.
+#[tauri::command]
+pub async fn sent(app: AppHandle) -> Result<Vec<SentEntry>, AppError> {
+    blocking(app, |desk, _| desk.with_mailroom(|m| m.sent())).await
+}
+
+/// What opening one parcel of a batch did: its files, or why it failed.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct OpenOutcome {
+    /// The parcel.
+    pub parcel_id: String,
+    /// What was written, when it opened.
+    pub opened: Option<Opened>,
+    /// Why it did not open.
+    pub error: Option<AppError>,
+}
+
+/// Opens parcels into `dir` (each in its own folder), or into Sealpost's own folder when `dir`
+/// is `null`. One parcel failing never stops the others: each gets its own outcome. Then the
+/// sync sends the `opened` receipts.
+#[tauri::command]
+pub async fn open_parcels(
+    app: AppHandle,
+    parcel_ids: Vec<String>,
+    dir: Option<String>,
+) -> Result<Vec<OpenOutcome>, AppError> {
+    blocking(app, move |desk, _| {
+        let outcomes = parcel_ids
+            .into_iter()
+            .map(|parcel_id| {
+                let target = dir.as_ref().map(|d| Path::new(d).join(&parcel_id));
+                let result = desk.with_mailroom(|m| {
+                    m.open_parcel(&parcel_id, target.as_deref(), false, &Silent)
+                });
+                let (opened, error) = match result {
+                    Ok(opened) => (Some(opened), None),
+                    Err(e) => (None, Some(e)),
+                };
+                OpenOutcome {
+                    parcel_id,
+                    opened,
+                    error,
+                }
+            })
+            .collect();
+        desk.sync_soon();
+        Ok(outcomes)
+    })
+    .await
+}
+
+/// Asks the background sync for a pass now.
+#[tauri::command]
+pub async fn sync_now(app: AppHandle) -> Result<(), AppError> {
+    blocking(app, |desk, _| {
+        desk.sync_soon();
+        Ok(())
+    })
+    .await
+}
+
+/// The background sync's latest state (later changes arrive as `sync-status` events).
+#[tauri::command]
+pub async fn sync_status(app: AppHandle) -> Result<SyncStatus, AppError> {
+    blocking(app, |desk, _| Ok(desk.sync_status())).await
+}
+
+fn as_paths(paths: &[String]) -> Vec<&Path> {
+    paths.iter().map(Path::new).collect()
 }

@@ -35,4 +35,9 @@ macro_rules! app_error_from {
     )*};
 }
 
-app_error_from!(sealpost_core::keystore::KeystoreError);
+app_error_from!(
+    sealpost_core::keystore::KeystoreError,
+    sealpost_core::MailroomError,
+    sealpost_core::PassphraseError,
+    sealpost_core::parcel::SealError,
+);

@@ -8,22 +8,49 @@
 
 pub mod bindings;
 pub mod commands;
+pub mod desk;
 mod error;
+pub mod sync;
 
 pub use error::AppError;
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use tauri::Manager;
 
 /// Starts the app: one window showing the UI in `ui/dist`.
 pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .setup(|app| {
+            app.manage(desk::Desk::from_environment());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
-            commands::whoami,
+            commands::session,
+            commands::unlock,
             commands::pick_files,
+            commands::pick_folder,
             commands::scan_files,
+            commands::contacts,
+            commands::send,
+            commands::outbox,
+            commands::inbox,
+            commands::sent,
+            commands::open_parcels,
+            commands::sync_now,
+            commands::sync_status,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {
             eprintln!("sealpost-desktop: could not start: {e}");
             std::process::exit(1);
         });
+}
+
+/// Locks a mutex even if a command panicked while holding it: what the app keeps behind its
+/// mutexes (a database connection, a channel, a status snapshot) is not left half-changed by
+/// a panic.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

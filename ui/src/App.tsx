@@ -1,26 +1,70 @@
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import type { Api } from "./api";
+import { toApiError, type Api, type ApiError } from "./api";
 import type { MemberCard } from "./bindings/MemberCard";
+import type { Session } from "./bindings/Session";
+import { ErrorNotice } from "./components/ErrorNotice";
+import { formatDateTime } from "./format";
 import { LANGUAGES, storeLanguage, type Language } from "./i18n";
-import { ComingNext } from "./screens/ComingNext";
-import { SendScreen, type PickFiles } from "./screens/SendScreen";
+import { ComingNext, LATER_SCREENS, type LaterScreen } from "./screens/ComingNext";
+import { InboxScreen } from "./screens/InboxScreen";
+import { OnboardingScreen } from "./screens/OnboardingScreen";
+import { OutboxScreen } from "./screens/OutboxScreen";
+import { SendScreen } from "./screens/SendScreen";
+import { SentScreen } from "./screens/SentScreen";
+import { UnlockScreen } from "./screens/UnlockScreen";
+import { syncState, useSyncFeed, type SyncFeed } from "./sync";
 
-export const SCREENS = ["send", "outbox", "inbox", "cluster", "settings"] as const;
+export const SCREENS = ["send", "outbox", "inbox", "sent", "cluster", "settings"] as const;
 export type Screen = (typeof SCREENS)[number];
 
 export interface AppProps {
   api: Api;
-  pickFiles: PickFiles;
 }
 
-export function App({ api, pickFiles }: AppProps) {
+/** Where the app is before the main screens: asking the shell, or why it cannot go on. */
+type Gate =
+  | { state: "loading" }
+  | { state: "failed"; error: ApiError }
+  | { state: "ready"; session: Session };
+
+function isLater(screen: Screen): screen is LaterScreen {
+  return (LATER_SCREENS as readonly string[]).includes(screen);
+}
+
+/**
+ * The shell of the app: asks Rust who this app belongs to, then shows onboarding (no
+ * identity), the unlock screen (locked), or the screens. The background sync starts with the
+ * unlock; its status drives the header's indicator and the lists' refreshes.
+ */
+export function App({ api }: AppProps) {
   const { t } = useTranslation();
+  const [gate, setGate] = useState<Gate>({ state: "loading" });
   const [screen, setScreen] = useState<Screen>("send");
   const mainRef = useRef<HTMLElement>(null);
   const firstRender = useRef(true);
+  const justUnlocked = useRef(false);
 
-  // After a navigation, put keyboard focus on the new screen.
+  const loadSession = useCallback(() => {
+    let live = true;
+    setGate({ state: "loading" });
+    api.session().then(
+      (session) => live && setGate({ state: "ready", session }),
+      (caught: unknown) => live && setGate({ state: "failed", error: toApiError(caught) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api]);
+
+  useEffect(() => loadSession(), [loadSession]);
+
+  const session = gate.state === "ready" ? gate.session : null;
+  const card = session?.card ?? null;
+  const unlocked = session !== null && card !== null && session.unlocked;
+  const feed = useSyncFeed(api, unlocked);
+
+  // After a navigation, or once unlocked, put keyboard focus on the new screen.
   useEffect(() => {
     if (firstRender.current) {
       firstRender.current = false;
@@ -28,6 +72,12 @@ export function App({ api, pickFiles }: AppProps) {
     }
     mainRef.current?.focus();
   }, [screen]);
+  useEffect(() => {
+    if (unlocked && justUnlocked.current) {
+      justUnlocked.current = false;
+      mainRef.current?.focus();
+    }
+  }, [unlocked]);
 
   return (
     <div className="app">
@@ -39,36 +89,68 @@ export function App({ api, pickFiles }: AppProps) {
           <span className="app-name">{t("app.name")}</span>
           <span className="tagline">{t("app.tagline")}</span>
         </div>
-        <WhoAmI api={api} />
+        {gate.state === "ready" && <Identity card={card} />}
+        {unlocked && <SyncBar api={api} feed={feed} />}
         <LanguageSwitch />
       </header>
       <div className="app-body">
-        <nav className="app-nav" aria-label={t("nav.label")}>
-          <ul>
-            {SCREENS.map((item) => (
-              <li key={item}>
-                <button
-                  type="button"
-                  className="nav-item"
-                  aria-current={item === screen ? "page" : undefined}
-                  onClick={() => setScreen(item)}
-                >
-                  {t(`nav.${item}`)}
-                </button>
-              </li>
-            ))}
-          </ul>
-        </nav>
+        {unlocked && (
+          <nav className="app-nav" aria-label={t("nav.label")}>
+            <ul>
+              {SCREENS.map((item) => (
+                <li key={item}>
+                  <button
+                    type="button"
+                    className="nav-item"
+                    data-screen={item}
+                    aria-current={item === screen ? "page" : undefined}
+                    onClick={() => setScreen(item)}
+                  >
+                    {t(`nav.${item}`)}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        )}
         <main id="main" className="app-main" ref={mainRef} tabIndex={-1}>
-          {screen === "send" ? (
-            <SendScreen api={api} pickFiles={pickFiles} />
-          ) : (
-            <ComingNext screen={screen} />
+          {gate.state === "loading" && <p role="status">{t("app.loading")}</p>}
+          {gate.state === "failed" && (
+            <section className="screen" aria-labelledby="failed-title">
+              <h1 id="failed-title">{t("app.failed")}</h1>
+              <ErrorNotice error={gate.error} />
+              <div className="actions">
+                <button type="button" onClick={() => loadSession()}>
+                  {t("common.try_again")}
+                </button>
+              </div>
+            </section>
           )}
+          {session !== null && card === null && <OnboardingScreen onCheckAgain={() => loadSession()} />}
+          {session !== null && card !== null && !session.unlocked && (
+            <UnlockScreen
+              api={api}
+              session={session}
+              onUnlocked={(next) => {
+                justUnlocked.current = true;
+                setGate({ state: "ready", session: next });
+              }}
+            />
+          )}
+          {unlocked && <CurrentScreen screen={screen} api={api} feed={feed} />}
         </main>
       </div>
     </div>
   );
+}
+
+function CurrentScreen({ screen, api, feed }: { screen: Screen; api: Api; feed: SyncFeed }) {
+  if (screen === "send") return <SendScreen api={api} />;
+  if (screen === "outbox") return <OutboxScreen api={api} feed={feed} />;
+  if (screen === "inbox") return <InboxScreen api={api} feed={feed} />;
+  if (screen === "sent") return <SentScreen api={api} feed={feed} />;
+  if (isLater(screen)) return <ComingNext screen={screen} />;
+  return null;
 }
 
 function LanguageSwitch() {
@@ -95,31 +177,54 @@ function LanguageSwitch() {
   );
 }
 
-function WhoAmI({ api }: { api: Pick<Api, "whoami"> }) {
+/** The member's name and fingerprint (the digits compared by phone when checking keys). */
+function Identity({ card }: { card: MemberCard | null }) {
   const { t } = useTranslation();
-  const [identity, setIdentity] = useState<MemberCard | null | undefined>(undefined);
-  useEffect(() => {
-    let live = true;
-    api.whoami().then(
-      (found) => live && setIdentity(found),
-      // Outside the app (or on a shell error) the header simply shows no identity line.
-      () => live && setIdentity(undefined),
-    );
-    return () => {
-      live = false;
-    };
-  }, [api]);
-  if (identity === undefined) return null;
   return (
     <p className="identity">
-      {identity === null ? (
+      {card === null ? (
         t("header.no_identity")
       ) : (
         <>
-          {t("header.identity", { name: identity.name })}{" "}
-          <code title={identity.fingerprint}>{identity.fingerprint}</code>
+          {t("header.identity", { name: card.name })}{" "}
+          <code title={card.fingerprint}>{card.fingerprint}</code>
         </>
       )}
     </p>
+  );
+}
+
+/**
+ * Online, offline or syncing, from the background sync's events, and "Sync now". The
+ * indicator is text with a coloured dot, never colour alone; it is a live region, so a change
+ * of state is announced (progress events do not change its text).
+ */
+function SyncBar({ api, feed }: { api: Pick<Api, "syncNow">; feed: SyncFeed }) {
+  const { t, i18n } = useTranslation();
+  const [failed, setFailed] = useState<ApiError | null>(null);
+  const state = syncState(feed.status);
+  const last = feed.status?.last_pass_at ?? null;
+  return (
+    <div className="sync-bar">
+      <span className={`sync-indicator sync-${state}`} data-testid="sync-indicator" data-state={state} role="status">
+        <span className="sync-dot" aria-hidden="true" />
+        {t(`sync.state.${state}`)}
+      </span>
+      {last !== null && (
+        <span className="sync-last">{t("sync.last", { time: formatDateTime(last, i18n.language) })}</span>
+      )}
+      <button
+        type="button"
+        id="sync-now"
+        className="secondary"
+        onClick={() => {
+          setFailed(null);
+          api.syncNow().catch((caught: unknown) => setFailed(toApiError(caught)));
+        }}
+      >
+        {t("sync.now")}
+      </button>
+      {failed && <ErrorNotice error={failed} />}
+    </div>
   );
 }

@@ -5,12 +5,11 @@ import { I18nextProvider } from "react-i18next";
 import "@fontsource/noto-sans-myanmar/400.css";
 import "@fontsource/noto-sans-myanmar/700.css";
 import "./styles.css";
-import { api, pickFiles } from "./api";
+import { api } from "./api";
 import { App } from "./App";
 import { createI18n, storedLanguage } from "./i18n";
 
 const i18n = createI18n(storedLanguage());
-
 
 const root = document.getElementById("root");
 if (!root) throw new Error("index.html has no #root element");
@@ -18,7 +17,7 @@ if (!root) throw new Error("index.html has no #root element");
 createRoot(root).render(
   <StrictMode>
     <I18nextProvider i18n={i18n}>
-      <App api={api} pickFiles={pickFiles} />
+      <App api={api} />
     </I18nextProvider>
   </StrictMode>,
 );

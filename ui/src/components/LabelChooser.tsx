@@ -130,7 +130,7 @@ export function LabelChooser({ suggested, initial, onNext, onBack }: LabelChoose
             {t("common.back")}
           </button>
         )}
-        <button type="submit" disabled={!decision.ok}>
+        <button type="submit" id="label-next" disabled={!decision.ok}>
           {t("common.next")}
         </button>
       </div>

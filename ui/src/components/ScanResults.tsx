@@ -15,7 +15,7 @@ export function ScanResults({ review }: { review: Review }) {
   const { t } = useTranslation();
   return (
     <div className="scan-results">
-      <p className="overall">
+      <p className="overall" data-testid="suggested-label">
         <span>{t("send.review.overall")}: </span>
         <LabelChip label={review.suggested} />
       </p>

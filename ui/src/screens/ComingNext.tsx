@@ -1,6 +1,8 @@
 import { useTranslation } from "react-i18next";
 
-export type LaterScreen = "outbox" | "inbox" | "cluster" | "settings";
+/** The screens not built yet. */
+export const LATER_SCREENS = ["cluster", "settings"] as const;
+export type LaterScreen = (typeof LATER_SCREENS)[number];
 
 /** A screen not built yet: its title and an honest sentence about what will be there. */
 export function ComingNext({ screen }: { screen: LaterScreen }) {

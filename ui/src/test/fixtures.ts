@@ -1,4 +1,11 @@
+import type { Contact } from "../bindings/Contact";
+import type { InboxEntry } from "../bindings/InboxEntry";
+import type { MemberCard } from "../bindings/MemberCard";
+import type { OutboxEntry } from "../bindings/OutboxEntry";
 import type { Review } from "../bindings/Review";
+import type { SentEntry } from "../bindings/SentEntry";
+import type { Session } from "../bindings/Session";
+import type { SyncStatus } from "../bindings/SyncStatus";
 
 /** A review as the shell would send it: one beneficiary list, one unreadable file. */
 export const highlyConfidentialReview: Review = {
@@ -67,4 +74,122 @@ export const confidentialReview: Review = {
       warnings: [],
     },
   ],
+};
+
+export const card: MemberCard = {
+  member_id: "m-1",
+  name: "Daw Aye Aye",
+  org: "Shwe Partners",
+  age_recipient: "age1example",
+  signing_key: "ed25519-example",
+  fingerprint: "3f2a 91bc",
+};
+
+export const unlockedSession: Session = { card, unlocked: true, needs_passphrase: false };
+
+/** Two IMOs (the default recipients) and a partner, as `contacts` lists them: IMOs first. */
+export const contactList: Contact[] = [
+  { member_id: "imo-1", name: "Ko Min Thu", org: "Cluster IMO team", roles: ["imo"], default_recipient: true },
+  { member_id: "imo-2", name: "Ma Hnin", org: "Cluster IMO team", roles: ["imo", "coordinator"], default_recipient: true },
+  { member_id: "p-9", name: "U Zaw", org: "Yoma Relief", roles: ["partner"], default_recipient: false },
+];
+
+/** One verified highly confidential parcel, one from an unknown sender, one expired. */
+export const inboxEntries: InboxEntry[] = [
+  {
+    parcel_id: "p-hc",
+    kind: "data",
+    label: "highly-confidential",
+    sender: { member_id: "imo-1", name: "Ko Min Thu", org: "Cluster IMO team" },
+    sender_status: "verified",
+    files: [
+      { name: "beneficiaries.csv", size: 1_200_000 },
+      { name: "readme.txt", size: 300 },
+    ],
+    received_at: "2025-03-04T05:06:07Z",
+    created_at: "2025-03-04T05:00:00Z",
+    status: "new",
+    note: "ဒီလစာရင်း — March list",
+    supersedes: null,
+    superseded_by: null,
+    keep_until: "2025-06-02T00:00:00Z",
+  },
+  {
+    parcel_id: "p-restricted",
+    kind: "data",
+    label: "restricted",
+    sender: { member_id: "x-7", name: "Someone", org: "Unknown NGO" },
+    sender_status: "unknown",
+    files: [{ name: "3w.xlsx", size: 52_000 }],
+    received_at: "2025-03-03T01:00:00Z",
+    created_at: "2025-03-03T00:00:00Z",
+    status: "opened",
+    note: null,
+    supersedes: null,
+    superseded_by: null,
+    keep_until: null,
+  },
+  {
+    parcel_id: "p-expired",
+    kind: "data",
+    label: "public",
+    sender: { member_id: "imo-2", name: "Ma Hnin", org: "Cluster IMO team" },
+    sender_status: "verified",
+    files: [{ name: "summary.pdf", size: 9_000 }],
+    received_at: "2024-01-01T00:00:00Z",
+    created_at: "2024-01-01T00:00:00Z",
+    status: "expired",
+    note: null,
+    supersedes: null,
+    superseded_by: null,
+    keep_until: null,
+  },
+];
+
+export const sentEntries: SentEntry[] = [
+  {
+    parcel_id: "s-1",
+    kind: "data",
+    label: "confidential",
+    files: [{ name: "survey.xlsx", size: 40_000 }],
+    created_at: "2025-03-01T08:00:00Z",
+    status: "sent",
+    supersedes: null,
+    superseded_by: null,
+    recipients: [
+      {
+        member_id: "imo-1",
+        name: "Ko Min Thu",
+        org: "Cluster IMO team",
+        receipts: [
+          { event: "delivered", at: "2025-03-01T09:00:00Z", detail: null },
+          { event: "opened", at: "2025-03-01T10:00:00Z", detail: null },
+        ],
+      },
+      { member_id: "imo-2", name: "Ma Hnin", org: "Cluster IMO team", receipts: [] },
+    ],
+  },
+];
+
+export const outboxEntries: OutboxEntry[] = [
+  {
+    parcel_id: "o-1",
+    kind: "data",
+    about: null,
+    size: 2_000_000,
+    confirmed: 500_000,
+    attempts: 2,
+    last_error: "the relay could not be reached",
+    queued_at: "2025-03-05T10:00:00Z",
+    recipients: ["Ko Min Thu", "Ma Hnin"],
+  },
+];
+
+export const idleStatus: SyncStatus = {
+  running: false,
+  online: true,
+  last_pass_at: "2025-03-05T10:00:00Z",
+  error: null,
+  report: null,
+  transfer: null,
 };

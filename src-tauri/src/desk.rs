@@ -1,0 +1,135 @@
+//! What the app holds while it runs: the member's data directory, their mailroom once unlocked
+//! (for the screens' commands), and the background sync that keeps outbox and inbox moving.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use sealpost_core::identity::MemberCard;
+use sealpost_core::keystore::{Home, KeystoreError, KeystoreKind};
+use sealpost_core::{Mailroom, MailroomError, Passphrase};
+use serde::Serialize;
+use tauri::AppHandle;
+use ts_rs::TS;
+
+use crate::sync::Syncer;
+use crate::{AppError, lock};
+
+/// Who this app belongs to and whether their parcels can be reached.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Session {
+    /// The member's public card; `null` before onboarding.
+    pub card: Option<MemberCard>,
+    /// Whether the identity is unlocked and the mailroom open.
+    pub unlocked: bool,
+    /// Whether unlocking needs the member's passphrase (the identity is kept in a
+    /// passphrase-protected file rather than the OS keyring).
+    pub needs_passphrase: bool,
+}
+
+/// The app's state, managed by Tauri and shared by every command.
+#[derive(Debug)]
+pub struct Desk {
+    home: Result<Home, AppError>,
+    mailroom: Mutex<Option<Mailroom>>,
+    syncer: Mutex<Option<Syncer>>,
+}
+
+impl Desk {
+    /// The state for the data directory `SEALPOST_HOME` names (each test instance has its own),
+    /// else the platform's per-user data directory.
+    pub fn from_environment() -> Self {
+        let home = match std::env::var_os("SEALPOST_HOME") {
+            Some(dir) if !dir.is_empty() => Ok(Home::new(PathBuf::from(dir))),
+            _ => Home::platform_default().ok_or_else(|| {
+                AppError::new(
+                    "no-data-directory",
+                    "this system has no per-user data directory; set SEALPOST_HOME",
+                )
+            }),
+        };
+        Self {
+            home,
+            mailroom: Mutex::new(None),
+            syncer: Mutex::new(None),
+        }
+    }
+
+    /// The member's data directory.
+    pub fn home(&self) -> Result<&Home, AppError> {
+        self.home.as_ref().map_err(Clone::clone)
+    }
+
+    /// Who this app belongs to, and whether it is unlocked.
+    pub fn session(&self) -> Result<Session, AppError> {
+        let profile = match self.home()?.profile() {
+            Ok(profile) => profile,
+            Err(KeystoreError::NotInitialised { .. }) => {
+                return Ok(Session {
+                    card: None,
+                    unlocked: false,
+                    needs_passphrase: false,
+                });
+            }
+            Err(e) => return Err(e.into()),
+        };
+        Ok(Session {
+            card: Some(profile.card()),
+            unlocked: lock(&self.mailroom).is_some(),
+            needs_passphrase: profile.keystore() == KeystoreKind::PassphraseFile,
+        })
+    }
+
+    /// Unlocks the identity (from the OS keyring, or with `passphrase`), opens the mailroom and
+    /// starts the background sync. Unlocking an unlocked app changes nothing.
+    pub fn unlock(&self, app: &AppHandle, passphrase: Option<String>) -> Result<Session, AppError> {
+        let home = self.home()?;
+        let mut mailroom = lock(&self.mailroom);
+        if mailroom.is_none() {
+            // Two copies: the screens' mailroom is opened here, the sync task unlocks its own
+            // (it may complete a key change from a new roster, which needs the passphrase).
+            let (for_screens, for_sync) = match passphrase {
+                Some(text) => (
+                    Some(Passphrase::new(text.clone())?),
+                    Some(Passphrase::new(text)?),
+                ),
+                None => (None, None),
+            };
+            let me = home.unlock(for_screens.as_ref())?;
+            *mailroom = Some(Mailroom::open(home, me)?);
+            *lock(&self.syncer) = Some(Syncer::start(app.clone(), home.clone(), for_sync));
+        }
+        drop(mailroom);
+        self.session()
+    }
+
+    /// Runs `work` with the open mailroom; a `locked` error before [`Desk::unlock`].
+    pub fn with_mailroom<T>(
+        &self,
+        work: impl FnOnce(&Mailroom) -> Result<T, MailroomError>,
+    ) -> Result<T, AppError> {
+        let mailroom = lock(&self.mailroom);
+        let mailroom = mailroom.as_ref().ok_or_else(|| {
+            AppError::new(
+                "locked",
+                "Sealpost is locked: unlock it with your passphrase first",
+            )
+        })?;
+        Ok(work(mailroom)?)
+    }
+
+    /// Asks the background sync for a pass now (after sending or opening, or on the user's
+    /// "Sync now"). Nothing happens while locked.
+    pub fn sync_soon(&self) {
+        if let Some(syncer) = lock(&self.syncer).as_ref() {
+            syncer.poke();
+        }
+    }
+
+    /// The background sync's latest state, for a screen that was not listening to events.
+    pub fn sync_status(&self) -> crate::sync::SyncStatus {
+        lock(&self.syncer)
+            .as_ref()
+            .map(Syncer::status)
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,447 @@
+//! The desktop app in its real webview, end to end: two `sealpost-desktop` instances (a
+//! partner's and an IMO's, each with its own data directory) on an Xvfb display, driven
+//! through `tauri-driver` and Debian's `WebKitWebDriver`, against a real relay. The partner
+//! picks a beneficiary list in the native file dialog, the app's scan marks it
+//! highly-confidential, the partner sends it to the IMO; the IMO sees the verified sender and
+//! the label and opens it; the partner sees the `opened` receipt. Every step leaves a
+//! screenshot in `target/tmp/desktop-e2e/` to look at.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::mailroom::{Cluster, IMO, PARTNER, beneficiary_list};
+use crate::util::PASSPHRASE;
+
+/// The longest any one step may take: a cold WebKit start on a busy 2-core CI runner is the
+/// slowest of them.
+const STEP: Duration = Duration::from_secs(90);
+
+/// The programs this test drives the app with, or why it cannot run here.
+struct Tools {
+    app: PathBuf,
+    tauri_driver: PathBuf,
+}
+
+impl Tools {
+    /// Everything `scripts/setup` installs for this test. Missing tools skip the test on a
+    /// developer's machine, and fail it under CI, where setup has run.
+    fn find() -> Option<Self> {
+        let mut missing = Vec::new();
+        for program in ["Xvfb", "WebKitWebDriver", "xdotool"] {
+            if which(program).is_none() {
+                missing.push(program.to_owned());
+            }
+        }
+        let tauri_driver = which("tauri-driver").or_else(|| {
+            let cargo_bin = PathBuf::from(std::env::var_os("HOME")?).join(".cargo/bin");
+            Some(cargo_bin.join("tauri-driver")).filter(|p| p.exists())
+        });
+        if tauri_driver.is_none() {
+            missing.push("tauri-driver".into());
+        }
+        if !missing.is_empty() {
+            let why = format!("{} not installed: run scripts/setup", missing.join(", "));
+            assert!(std::env::var_os("CI").is_none(), "{why}");
+            eprintln!("skipping the desktop end-to-end test: {why}");
+            return None;
+        }
+        Some(Self {
+            app: desktop_binary(),
+            tauri_driver: tauri_driver.expect("checked above"),
+        })
+    }
+}
+
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|path| path.is_file())
+}
+
+/// The desktop app, built beside `sealpost` (`cargo test --workspace` builds it; built here
+/// when this test runs alone).
+fn desktop_binary() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_BIN_EXE_sealpost"))
+        .parent()
+        .expect("the binary has a folder")
+        .to_owned();
+    let binary = dir.join("sealpost-desktop");
+    if !binary.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "-p", "sealpost-desktop"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building sealpost-desktop failed");
+    }
+    binary
+}
+
+/// A child process killed when dropped, with everything it started (tauri-driver starts
+/// WebKitWebDriver, which starts the app): each runs in a process group of its own.
+struct Process(Child);
+
+impl Process {
+    fn spawn(command: &mut Command) -> Self {
+        use std::os::unix::process::CommandExt;
+        Self(
+            command
+                .process_group(0)
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {:?}: {e}", command.get_program())),
+        )
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+/// An X server in memory, the size of the laptop screen the UI is designed for.
+struct Display {
+    _xvfb: Process,
+    name: String,
+}
+
+impl Display {
+    fn start() -> Self {
+        let mut xvfb = Process::spawn(
+            Command::new("Xvfb")
+                .args([
+                    "-displayfd",
+                    "1",
+                    "-screen",
+                    "0",
+                    "1280x800x24",
+                    "-nolisten",
+                    "tcp",
+                ])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null()),
+        );
+        // With -displayfd, Xvfb picks a free display number and writes it once it is ready.
+        let mut number = String::new();
+        BufReader::new(xvfb.0.stdout.take().expect("piped stdout"))
+            .read_line(&mut number)
+            .expect("Xvfb says its display");
+        let number = number.trim();
+        assert!(!number.is_empty(), "Xvfb did not start");
+        Self {
+            _xvfb: xvfb,
+            name: format!(":{number}"),
+        }
+    }
+
+    fn xdotool(&self, args: &[&str]) -> String {
+        let out = Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &self.name)
+            .output()
+            .expect("xdotool runs");
+        assert!(
+            out.status.success(),
+            "xdotool {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Answers the native GTK file dialog titled `title` as a person would with the keyboard:
+    /// Ctrl+L, the file's path, Enter. WebDriver reaches only the web page, not this dialog.
+    fn choose_in_dialog(&self, title: &str, file: &Path) {
+        let deadline = Instant::now() + STEP;
+        let window = loop {
+            let found = Command::new("xdotool")
+                .args(["search", "--onlyvisible", "--name", title])
+                .env("DISPLAY", &self.name)
+                .output()
+                .expect("xdotool runs");
+            if let Some(id) = String::from_utf8_lossy(&found.stdout).lines().next() {
+                break id.to_owned();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no dialog titled {title:?} appeared"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        };
+        // Give the dialog a moment to map its widgets before typing into it.
+        std::thread::sleep(Duration::from_millis(700));
+        self.xdotool(&["windowfocus", "--sync", &window]);
+        self.xdotool(&["key", "--clearmodifiers", "ctrl+l"]);
+        std::thread::sleep(Duration::from_millis(300));
+        // Typed slowly: GTK's location bar completes as it goes, and a fast typist can race it.
+        let path = file.to_str().expect("a UTF-8 path");
+        self.xdotool(&["type", "--delay", "40", path]);
+        std::thread::sleep(Duration::from_millis(500));
+        self.xdotool(&["key", "Return"]);
+    }
+}
+
+/// One app instance under `tauri-driver`, for one member.
+struct App {
+    client: Client,
+    who: &'static str,
+    shots: PathBuf,
+    _driver: Process,
+}
+
+impl App {
+    /// Starts `tauri-driver` for the app with `home` as its data directory, and the app
+    /// through it.
+    async fn launch(
+        tools: &Tools,
+        display: &Display,
+        who: &'static str,
+        home: &Path,
+        shots: &Path,
+    ) -> Self {
+        let port = free_port();
+        let native_port = free_port();
+        let driver = Process::spawn(
+            Command::new(&tools.tauri_driver)
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--native-port",
+                    &native_port.to_string(),
+                ])
+                .env("DISPLAY", &display.name)
+                .env("SEALPOST_HOME", home)
+                // WebKitGTK's GPU paths need a real GPU; Xvfb has none.
+                .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+                .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+                // The UI starts in English for the assertions below; Burmese is covered by the
+                // UI's unit tests and looked at in the screenshots of docs/ui.md.
+                .env("LANG", "C.UTF-8")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".into(), json!("wry"));
+        capabilities.insert(
+            "tauri:options".into(),
+            json!({ "application": tools.app.to_str().expect("a UTF-8 path") }),
+        );
+        let deadline = Instant::now() + STEP;
+        let client = loop {
+            // tauri-driver takes a moment to listen; the first session starts WebKit.
+            match ClientBuilder::rustls()
+                .expect("rustls")
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => break client,
+                Err(e) => {
+                    assert!(
+                        Instant::now() < deadline,
+                        "no WebDriver session for {who}: {e}"
+                    );
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        };
+        Self {
+            client,
+            who,
+            shots: shots.to_owned(),
+            _driver: driver,
+        }
+    }
+
+    async fn find(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(STEP)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{}: no {css} on screen: {e}", self.who))
+    }
+
+    async fn click(&self, css: &str) {
+        self.find(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("{}: cannot click {css}: {e}", self.who));
+    }
+
+    /// Waits for `css`, pressing "Sync now" every few seconds: the test does not wait for the
+    /// background sync's interval.
+    async fn sync_until(&self, css: &str) -> Element {
+        let deadline = Instant::now() + STEP;
+        loop {
+            if let Ok(found) = self.client.find(Locator::Css(css)).await {
+                return found;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{}: {css} did not appear after syncing for {STEP:?}",
+                self.who
+            );
+            self.click("#sync-now").await;
+            tokio::time::sleep(Duration::from_secs(3)).await;
+        }
+    }
+
+    /// Saves what the window shows now as `NN-who-step.png`.
+    async fn shot(&self, step: &str) {
+        let png = self
+            .client
+            .screenshot()
+            .await
+            .unwrap_or_else(|e| panic!("{}: no screenshot: {e}", self.who));
+        let count = std::fs::read_dir(&self.shots).map_or(0, Iterator::count);
+        let path = self
+            .shots
+            .join(format!("{count:02}-{}-{step}.png", self.who));
+        std::fs::write(&path, png).expect("write a screenshot");
+    }
+
+    async fn unlock(&self) {
+        self.find("#passphrase")
+            .await
+            .send_keys(PASSPHRASE)
+            .await
+            .expect("type the passphrase");
+        self.shot("unlock").await;
+        self.click("#unlock").await;
+        self.find("#sync-now").await;
+    }
+
+    async fn go_to(&self, screen: &str) {
+        self.click(&format!("nav [data-screen={screen}]")).await;
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+#[test]
+fn a_partner_sends_a_highly_confidential_sheet_and_the_imo_opens_it_in_the_desktop_app() {
+    let Some(tools) = Tools::find() else {
+        return;
+    };
+    let cluster = Cluster::new();
+    let sheet = beneficiary_list(
+        &cluster.sandbox,
+        "to-send/kyaukme-distribution.csv",
+        "MARKER-Nandar-4410",
+    );
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("desktop-e2e");
+    let _ = std::fs::remove_dir_all(&shots);
+    std::fs::create_dir_all(&shots).expect("create the screenshot folder");
+    let display = Display::start();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    runtime.block_on(async {
+        let partner =
+            App::launch(&tools, &display, "partner", &cluster.home(PARTNER), &shots).await;
+        partner.unlock().await;
+        partner.shot("send").await;
+
+        // Pick the file in the real GTK dialog; the app scans it.
+        partner.click("#pick-files").await;
+        display.choose_in_dialog("Choose files to send", &sheet);
+        partner
+            .find("[data-testid=suggested-label] [data-label=highly-confidential]")
+            .await;
+        partner.shot("scanned").await;
+        partner.click("#review-next").await;
+        // The suggested label is chosen already: keep it.
+        partner
+            .find("input[type=radio][value=highly-confidential]:checked")
+            .await;
+        partner.shot("label").await;
+        partner.click("#label-next").await;
+
+        // The IMO is a recipient by default; send.
+        let imo_box = partner.find("input[name=recipient]:checked").await;
+        let imo_id = imo_box.attr("value").await.unwrap().expect("a member id");
+        let imo_card = cluster
+            .sandbox
+            .sealpost(IMO)
+            .args(["whoami", "--json"])
+            .succeeds()
+            .json();
+        assert_eq!(imo_id, crate::util::text(&imo_card, "member_id"));
+        partner.click("#send").await;
+        let result = partner.find("[data-testid=send-result]").await;
+        let parcel = result
+            .attr("data-parcel-id")
+            .await
+            .unwrap()
+            .expect("the parcel id");
+        partner.shot("sent").await;
+
+        // The IMO's app: the parcel arrives with a verified sender and its label; open it.
+        let imo = App::launch(&tools, &display, "imo", &cluster.home(IMO), &shots).await;
+        imo.unlock().await;
+        imo.go_to("inbox").await;
+        let row = format!("[data-testid=inbox-row][data-parcel-id='{parcel}']");
+        imo.sync_until(&row).await;
+        imo.find(&format!("{row} [data-testid=sender-verified]"))
+            .await;
+        imo.find(&format!("{row} [data-label=highly-confidential]"))
+            .await;
+        imo.shot("inbox").await;
+        imo.click(&format!("{row} .open-parcel")).await;
+        // Highly confidential: the app asks before writing plaintext to disk.
+        imo.find("[role=dialog]").await;
+        imo.shot("confirm-open").await;
+        imo.click("#confirm-open").await;
+        imo.find(&format!(
+            "[data-testid=open-report] [data-parcel-id='{parcel}'][data-outcome=opened]"
+        ))
+        .await;
+        imo.shot("opened").await;
+        let opened = cluster
+            .home(IMO)
+            .join("opened")
+            .join(&parcel)
+            .join("kyaukme-distribution.csv");
+        assert_eq!(
+            std::fs::read(&opened).expect("the opened file"),
+            std::fs::read(&sheet).expect("the original"),
+            "the IMO's copy differs from what the partner sent"
+        );
+
+        // The partner's sharing log shows the IMO opened it (the IMO's app sent the receipt
+        // on its next sync, which opening asked for).
+        partner.go_to("sent").await;
+        let sent_row = format!("[data-testid=sent-row][data-parcel-id='{parcel}']");
+        partner
+            .sync_until(&format!("{sent_row} [data-receipt=opened]"))
+            .await;
+        partner.shot("receipt").await;
+
+        imo.client.close().await.expect("end the IMO's session");
+        partner
+            .client
+            .close()
+            .await
+            .expect("end the partner's session");
+    });
+}
