@@ -196,6 +196,7 @@ struct App {
     client: Client,
     who: &'static str,
     shots: PathBuf,
+    started: Instant,
     _driver: Process,
 }
 
@@ -208,6 +209,7 @@ impl App {
         who: &'static str,
         home: &Path,
         shots: &Path,
+        started: Instant,
     ) -> Self {
         let port = free_port();
         let native_port = free_port();
@@ -261,6 +263,7 @@ impl App {
             client,
             who,
             shots: shots.to_owned(),
+            started,
             _driver: driver,
         }
     }
@@ -302,6 +305,24 @@ impl App {
 
     /// Saves what the window shows now as `NN-who-step.png`.
     async fn shot(&self, step: &str) {
+        // WebKitWebDriver's screenshot waits for the next frame the page draws, and a page
+        // at rest draws none until something changes (here, the next sync pass, up to 30 s
+        // later). So, while a screenshot is taken, one nearly transparent pixel in a corner
+        // keeps changing.
+        self.client
+            .execute(
+                "if (!document.getElementById('e2e-repaint')) {
+                   const p = document.createElement('div');
+                   p.id = 'e2e-repaint';
+                   p.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none';
+                   document.body.appendChild(p);
+                   let n = 0;
+                   setInterval(() => { n ^= 1; p.style.background = `rgba(0,0,0,0.0${n + 1})`; }, 50);
+                 }",
+                vec![],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{}: cannot run a script: {e}", self.who));
         let png = self
             .client
             .screenshot()
@@ -312,6 +333,12 @@ impl App {
             .shots
             .join(format!("{count:02}-{}-{step}.png", self.who));
         std::fs::write(&path, png).expect("write a screenshot");
+        // A timeline in the test's output: which step a slow or failed run spent its time on.
+        eprintln!(
+            "desktop e2e: {:>5.1} s  {}",
+            self.started.elapsed().as_secs_f64(),
+            path.file_name().unwrap_or_default().to_string_lossy()
+        );
     }
 
     async fn unlock(&self) {
@@ -357,8 +384,16 @@ fn a_partner_sends_a_highly_confidential_sheet_and_the_imo_opens_it_in_the_deskt
         .build()
         .expect("a tokio runtime");
     runtime.block_on(async {
-        let partner =
-            App::launch(&tools, &display, "partner", &cluster.home(PARTNER), &shots).await;
+        let started = Instant::now();
+        let partner = App::launch(
+            &tools,
+            &display,
+            "partner",
+            &cluster.home(PARTNER),
+            &shots,
+            started,
+        )
+        .await;
         partner.unlock().await;
         partner.shot("send").await;
 
@@ -397,7 +432,7 @@ fn a_partner_sends_a_highly_confidential_sheet_and_the_imo_opens_it_in_the_deskt
         partner.shot("sent").await;
 
         // The IMO's app: the parcel arrives with a verified sender and its label; open it.
-        let imo = App::launch(&tools, &display, "imo", &cluster.home(IMO), &shots).await;
+        let imo = App::launch(&tools, &display, "imo", &cluster.home(IMO), &shots, started).await;
         imo.unlock().await;
         imo.go_to("inbox").await;
         let row = format!("[data-testid=inbox-row][data-parcel-id='{parcel}']");
