@@ -472,6 +472,26 @@ fn a_partner_sends_a_highly_confidential_sheet_and_the_imo_opens_it_in_the_deskt
             .await;
         partner.shot("receipt").await;
 
+        // The same screen in Burmese, then at 200 % zoom: still no horizontal scrolling.
+        partner.click(".language-switch button[lang=my]").await;
+        partner.find("html[lang=my]").await;
+        partner.shot("receipt-burmese").await;
+        let overflow = partner
+            .client
+            .execute(
+                "document.documentElement.style.zoom = '2';
+                 return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+                vec![],
+            )
+            .await
+            .expect("zoom the page");
+        partner.shot("receipt-burmese-200-percent").await;
+        assert_eq!(
+            overflow.as_i64(),
+            Some(0),
+            "at 200 % zoom the page scrolls sideways by {overflow} px"
+        );
+
         imo.client.close().await.expect("end the IMO's session");
         partner
             .client

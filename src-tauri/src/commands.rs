@@ -213,6 +213,18 @@ pub async fn sync_status(app: AppHandle) -> Result<SyncStatus, AppError> {
     blocking(app, |desk, _| Ok(desk.sync_status())).await
 }
 
+/// The UI painted its first frame. With `SEALPOST_TIMING=1` the time is printed to stderr for
+/// bench/desktop, which measures start-up from outside the process; otherwise nothing happens.
+#[tauri::command]
+pub fn first_paint() {
+    if std::env::var_os("SEALPOST_TIMING").is_some_and(|v| v == "1") {
+        let unix_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        eprintln!("sealpost-desktop: first paint at unix ms {unix_ms}");
+    }
+}
+
 fn as_paths(paths: &[String]) -> Vec<&Path> {
     paths.iter().map(Path::new).collect()
 }

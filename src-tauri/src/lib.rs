@@ -40,6 +40,7 @@ pub fn run() {
             commands::open_parcels,
             commands::sync_now,
             commands::sync_status,
+            commands::first_paint,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -205,3 +205,9 @@ export const api: Api = {
   syncStatus,
   onSyncStatus,
 };
+
+/** Tells the shell the UI has painted its first frame (for bench/desktop's start-up figure). */
+export function reportFirstPaint(): void {
+  // Outside the app there is no shell to tell, and a lost measurement is harmless.
+  call<null>("first_paint").catch(() => undefined);
+}
