@@ -53,7 +53,7 @@ impl Tools {
             return None;
         }
         Some(Self {
-            app: desktop_binary(),
+            app: crate::util::workspace_binary("sealpost-desktop"),
             tauri_driver: tauri_driver.expect("checked above"),
         })
     }
@@ -63,25 +63,6 @@ fn which(program: &str) -> Option<PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH")?)
         .map(|dir| dir.join(program))
         .find(|path| path.is_file())
-}
-
-/// The desktop app, built beside `sealpost` (`cargo test --workspace` builds it; built here
-/// when this test runs alone).
-fn desktop_binary() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_BIN_EXE_sealpost"))
-        .parent()
-        .expect("the binary has a folder")
-        .to_owned();
-    let binary = dir.join("sealpost-desktop");
-    if !binary.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "-p", "sealpost-desktop"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building sealpost-desktop failed");
-    }
-    binary
 }
 
 /// A child process killed when dropped, with everything it started (tauri-driver starts

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{Sandbox, text};
+use crate::util::{Sandbox, text, workspace_binary};
 
 /// A relay process serving a data directory inside the sandbox; killed when dropped. Its log
 /// (at `debug`, the most it ever says) goes to `relay.log` in the sandbox, so tests can check
@@ -74,25 +74,6 @@ fn wait_listening(addr: SocketAddr) {
     }
 }
 
-/// The relay binary, built beside `sealpost` (cargo builds it for the relay crate's own tests;
-/// built here when this test runs alone).
-pub(crate) fn relay_binary() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_BIN_EXE_sealpost"))
-        .parent()
-        .expect("the binary has a folder")
-        .to_owned();
-    let binary = dir.join("sealpost-relay");
-    if !binary.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "-p", "sealpost-relay"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building sealpost-relay failed");
-    }
-    binary
-}
-
 pub(crate) fn start_relay(sandbox: &Sandbox, coordinator_key: &str) -> RelayProcess {
     start_relay_at(sandbox, coordinator_key, IpAddr::from([127, 0, 0, 1]), &[])
 }
@@ -110,7 +91,7 @@ pub(crate) fn start_relay_at(
         .expect("a free port")
         .port();
     let addr = SocketAddr::new(ip, port);
-    let mut command: Vec<std::ffi::OsString> = vec![relay_binary().into()];
+    let mut command: Vec<std::ffi::OsString> = vec![workspace_binary("sealpost-relay").into()];
     command.extend(["serve".into(), "--data".into()]);
     command.push(sandbox.path("relay-data").into());
     command.extend(["--listen".into(), addr.to_string().into()]);

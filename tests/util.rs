@@ -63,6 +63,24 @@ pub fn tool_available(program: &str) -> bool {
         .is_ok()
 }
 
+/// A binary of another workspace package (`package`), which Cargo builds beside `sealpost`
+/// when the whole workspace is tested; built here when this test binary runs alone.
+pub fn workspace_binary(package: &str) -> PathBuf {
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_sealpost"))
+        .parent()
+        .expect("the binary has a folder")
+        .join(package);
+    if !binary.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "-p", package])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building {package} failed");
+    }
+    binary
+}
+
 /// One test's private world: member data directories, payloads, passphrase files and outputs
 /// all live in one temporary directory, removed when the test ends.
 #[derive(Debug)]
