@@ -135,7 +135,8 @@ def main():
     lines = [
         "# Desktop app: start-up, size, memory (bench/desktop/run)",
         "",
-        f"Command: `{command}`. Machine: {m}.",
+        f"Command: `{command}`. Machine: {m['cpu']}, {m['nproc']} cores, "
+        f"{m['ram_gib']:.0f} GiB, {m['os']}.",
         "",
         "| measure | value | target |",
         "|---|---|---|",
