@@ -6,6 +6,7 @@ import type { OpenOutcome } from "../bindings/OpenOutcome";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorDetails, ErrorNotice, errorText } from "../components/ErrorNotice";
 import { INBOX_STATUSES, known } from "../components/known";
+import { ListState } from "../components/ListState";
 import { LabelChip } from "../components/LabelChip";
 import { formatDateTime, formatNumber, formatSize } from "../format";
 import { useRefreshing } from "../refreshing";
@@ -108,12 +109,7 @@ export function InboxScreen({ api, feed }: { api: Pick<Api, "inbox" | "openParce
         </section>
       )}
 
-      {entries === undefined && !error && <p role="status">{t("common.loading")}</p>}
-      {entries !== undefined && entries.length === 0 && (
-        <p className="empty" data-testid="inbox-empty">
-          {t("inbox.empty")}
-        </p>
-      )}
+      <ListState entries={entries} error={error} empty={t("inbox.empty")} emptyTestId="inbox-empty" />
 
       {entries !== undefined && entries.length > 0 && (
         <>

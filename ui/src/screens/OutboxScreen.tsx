@@ -5,6 +5,7 @@ import type { Transfer } from "../bindings/Transfer";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { known, PARCEL_KINDS, PHASES } from "../components/known";
 import { formatDateTime, formatList, formatNumber, formatSize, percent } from "../format";
+import { ListState } from "../components/ListState";
 import { useRefreshing } from "../refreshing";
 import type { SyncFeed } from "../sync";
 
@@ -32,12 +33,7 @@ export function OutboxScreen({ api, feed }: { api: Pick<Api, "outbox">; feed: Sy
       {status?.error && <ErrorNotice error={new ApiError(status.error.code, status.error.message)} />}
       {error && <ErrorNotice error={error} />}
 
-      {entries === undefined && !error && <p role="status">{t("common.loading")}</p>}
-      {entries !== undefined && entries.length === 0 && (
-        <p className="empty" data-testid="outbox-empty">
-          {t("outbox.empty")}
-        </p>
-      )}
+      <ListState entries={entries} error={error} empty={t("outbox.empty")} emptyTestId="outbox-empty" />
       {entries !== undefined && entries.length > 0 && (
         <ul className="parcel-list">
           {entries.map((entry) => (

@@ -4,6 +4,7 @@ import type { SentEntry } from "../bindings/SentEntry";
 import type { SharedWith } from "../bindings/SharedWith";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { known, RECEIPT_EVENTS, SENT_STATUSES } from "../components/known";
+import { ListState } from "../components/ListState";
 import { LabelChip } from "../components/LabelChip";
 import { formatDateTime, formatSize } from "../format";
 import { useRefreshing } from "../refreshing";
@@ -22,12 +23,7 @@ export function SentScreen({ api, feed }: { api: Pick<Api, "sent">; feed: SyncFe
       <h1 id="sent-title">{t("screens.sent.title")}</h1>
       <p>{t("sent.intro")}</p>
       {error && <ErrorNotice error={error} />}
-      {entries === undefined && !error && <p role="status">{t("common.loading")}</p>}
-      {entries !== undefined && entries.length === 0 && (
-        <p className="empty" data-testid="sent-empty">
-          {t("sent.empty")}
-        </p>
-      )}
+      <ListState entries={entries} error={error} empty={t("sent.empty")} emptyTestId="sent-empty" />
       {entries !== undefined && entries.length > 0 && (
         <ul className="parcel-list">
           {entries.map((entry) => (
