@@ -5,13 +5,17 @@
 
 use std::path::Path;
 
-use sealpost_core::mailroom::{Contact, InboxEntry, OutboxEntry, Queued, SentEntry};
+use sealpost_core::mailroom::{
+    Contact, DeletionRequested, InboxEntry, OutboxEntry, Queued, SentEntry,
+};
 use sealpost_core::review::Review;
 use ts_rs::TS;
 
 use crate::AppError;
-use crate::commands::{OpenOutcome, SendRequest};
+use crate::cluster::{ClusterView, InviteSummary, JoinRequests, NewInvite, RosterChanged};
+use crate::commands::{CorrectRequest, OpenOutcome, SendRequest};
 use crate::desk::Session;
+use crate::onboarding::Joined;
 use crate::sync::SyncStatus;
 
 /// Writes the declarations of the command results (and every type they contain) into `dir`,
@@ -28,5 +32,13 @@ pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
     SentEntry::export_all_to(dir)?;
     OpenOutcome::export_all_to(dir)?;
     SyncStatus::export_all_to(dir)?;
+    CorrectRequest::export_all_to(dir)?;
+    DeletionRequested::export_all_to(dir)?;
+    Joined::export_all_to(dir)?;
+    ClusterView::export_all_to(dir)?;
+    InviteSummary::export_all_to(dir)?;
+    NewInvite::export_all_to(dir)?;
+    JoinRequests::export_all_to(dir)?;
+    RosterChanged::export_all_to(dir)?;
     Ok(())
 }

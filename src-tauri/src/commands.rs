@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use sealpost_core::mailroom::{
-    Contact, InboxEntry, Opened, OutboxEntry, Outgoing, Queued, SentEntry,
+    Contact, DeletionRequested, InboxEntry, Opened, OutboxEntry, Outgoing, Queued, SentEntry,
 };
 use sealpost_core::parcel::{Compression, FileSource};
 use sealpost_core::progress::Silent;
@@ -20,7 +20,7 @@ use crate::desk::{Desk, Session};
 use crate::sync::SyncStatus;
 
 /// Runs `work` with the app's state on a blocking thread.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     app: AppHandle,
     work: impl FnOnce(&Desk, &AppHandle) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
@@ -130,6 +130,71 @@ pub async fn send(app: AppHandle, request: SendRequest) -> Result<Queued, AppErr
         let queued = desk.with_mailroom(|m| m.send(outgoing, &Silent))?;
         desk.sync_soon();
         Ok(queued)
+    })
+    .await
+}
+
+/// What the correction screen asks for: new files replacing a parcel this member sent.
+#[derive(Debug, Clone, serde::Deserialize, TS)]
+pub struct CorrectRequest {
+    /// The parcel being corrected.
+    pub parcel_id: String,
+    /// The corrected files (absolute paths).
+    pub files: Vec<String>,
+    /// The label: the original parcel's when `null`.
+    pub label: Option<Label>,
+    /// Why a label below the scan's suggestion is right.
+    pub override_reason: Option<String>,
+    /// A note for the recipients (what was corrected).
+    pub note: Option<String>,
+}
+
+/// Sends corrected files to the same recipients as the parcel they replace, which the
+/// recipients' apps then show as superseded. The files are scanned like any others: the label
+/// may not be lower than the scan suggests without a reason.
+#[tauri::command]
+pub async fn correct_parcel(app: AppHandle, request: CorrectRequest) -> Result<Queued, AppError> {
+    blocking(app, move |desk, _| {
+        let paths = as_paths(&request.files);
+        let queued = desk.with_mailroom(|m| {
+            let label = match request.label {
+                Some(label) => label,
+                None => m.label_of(&request.parcel_id)?,
+            };
+            let label_override =
+                Review::of(&paths).decide(label, request.override_reason.as_deref())?;
+            let files = paths
+                .iter()
+                .map(|p| FileSource::from_path(p))
+                .collect::<Result<Vec<_>, _>>()?;
+            let note = request.note.filter(|n| !n.trim().is_empty());
+            Ok::<_, AppError>(m.correct(
+                &request.parcel_id,
+                files,
+                Some(label),
+                label_override,
+                note,
+                &Silent,
+            )?)
+        })?;
+        desk.sync_soon();
+        Ok(queued)
+    })
+    .await
+}
+
+/// Deletes a parcel this member sent: the relay's copy goes, and every recipient is asked to
+/// delete theirs (their apps answer with deletion receipts saying what they could reach). A
+/// parcel still uploading is cancelled instead: nobody has it yet.
+#[tauri::command]
+pub async fn delete_parcel(
+    app: AppHandle,
+    parcel_id: String,
+) -> Result<DeletionRequested, AppError> {
+    blocking(app, move |desk, _| {
+        let requested = desk.with_mailroom(|m| m.delete(&parcel_id))?;
+        desk.sync_soon();
+        Ok(requested)
     })
     .await
 }

@@ -6,7 +6,10 @@ use std::sync::Mutex;
 
 use sealpost_core::identity::MemberCard;
 use sealpost_core::keystore::{Home, KeystoreError, KeystoreKind};
-use sealpost_core::{Mailroom, MailroomError, Passphrase};
+use sealpost_core::membership::{Membership, Pin};
+use sealpost_core::{Mailroom, Passphrase};
+use sealpost_format::MemberId;
+use sealpost_format::roster::{MemberStatus, VerifiedRoster};
 use serde::Serialize;
 use tauri::AppHandle;
 use ts_rs::TS;
@@ -24,6 +27,47 @@ pub struct Session {
     /// Whether unlocking needs the member's passphrase (the identity is kept in a
     /// passphrase-protected file rather than the OS keyring).
     pub needs_passphrase: bool,
+    /// The cluster joined or created; `null` before joining.
+    pub cluster: Option<ClusterState>,
+}
+
+/// This member's cluster, as far as this computer knows it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ClusterState {
+    /// The cluster's id.
+    pub cluster_id: String,
+    /// The relay the cluster uses, if any.
+    pub relay: Option<String>,
+    /// The cluster's name; `null` until the first roster arrives.
+    pub name: Option<String>,
+    /// The version of the roster held; `null` until the first roster arrives.
+    #[ts(type = "number | null")]
+    pub roster_version: Option<u64>,
+    /// Whether the roster held lists this member as active: `false` while the join request
+    /// waits for the coordinator, and after a removal.
+    pub member: bool,
+    /// This member's roles in the roster held (`coordinator`, `imo`, `partner`).
+    pub roles: Vec<String>,
+    /// Whether this member's key signs the roster: the Cluster screen's coordinator tools.
+    pub coordinator: bool,
+}
+
+impl ClusterState {
+    fn of(pin: &Pin, held: Option<&VerifiedRoster>, me: MemberId) -> Self {
+        let roster = held.map(VerifiedRoster::roster);
+        let mine = roster.and_then(|r| r.member(me));
+        Self {
+            cluster_id: pin.cluster_id.to_string(),
+            relay: pin.relay.clone(),
+            name: roster.map(|r| r.name.clone()),
+            roster_version: roster.map(|r| r.version),
+            member: mine.is_some_and(|m| m.status == MemberStatus::Active),
+            roles: mine.map_or_else(Vec::new, |m| {
+                m.roles.iter().map(|r| r.as_str().to_owned()).collect()
+            }),
+            coordinator: roster.is_some_and(|r| r.coordinator.member_id == me),
+        }
+    }
 }
 
 /// The app's state, managed by Tauri and shared by every command.
@@ -68,14 +112,26 @@ impl Desk {
                     card: None,
                     unlocked: false,
                     needs_passphrase: false,
+                    cluster: None,
                 });
             }
             Err(e) => return Err(e.into()),
         };
+        let card = profile.card();
+        let membership = Membership::new(self.home()?);
+        let cluster = match membership.pin()? {
+            Some(pin) => Some(ClusterState::of(
+                &pin,
+                membership.held()?.as_ref(),
+                card.member_id,
+            )),
+            None => None,
+        };
         Ok(Session {
-            card: Some(profile.card()),
+            card: Some(card),
             unlocked: lock(&self.mailroom).is_some(),
             needs_passphrase: profile.keystore() == KeystoreKind::PassphraseFile,
+            cluster,
         })
     }
 
@@ -103,9 +159,9 @@ impl Desk {
     }
 
     /// Runs `work` with the open mailroom; a `locked` error before [`Desk::unlock`].
-    pub fn with_mailroom<T>(
+    pub fn with_mailroom<T, E: Into<AppError>>(
         &self,
-        work: impl FnOnce(&Mailroom) -> Result<T, MailroomError>,
+        work: impl FnOnce(&Mailroom) -> Result<T, E>,
     ) -> Result<T, AppError> {
         let mailroom = lock(&self.mailroom);
         let mailroom = mailroom.as_ref().ok_or_else(|| {
@@ -114,7 +170,7 @@ impl Desk {
                 "Sealpost is locked: unlock it with your passphrase first",
             )
         })?;
-        Ok(work(mailroom)?)
+        work(mailroom).map_err(Into::into)
     }
 
     /// Asks the background sync for a pass now (after sending or opening, or on the user's

@@ -40,4 +40,15 @@ app_error_from!(
     sealpost_core::MailroomError,
     sealpost_core::PassphraseError,
     sealpost_core::parcel::SealError,
+    sealpost_core::membership::MembershipError,
+    sealpost_core::coordinator::CoordinatorError,
+    sealpost_core::relay::RelayError,
+    sealpost_core::qr::QrError,
 );
+
+/// A name or organisation that cannot be used reads as the keystore's error, as in the CLI.
+impl From<sealpost_core::IdentityError> for AppError {
+    fn from(e: sealpost_core::IdentityError) -> Self {
+        sealpost_core::KeystoreError::from(e).into()
+    }
+}

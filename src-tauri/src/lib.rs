@@ -7,9 +7,11 @@
 #![deny(missing_docs)]
 
 pub mod bindings;
+pub mod cluster;
 pub mod commands;
 pub mod desk;
 mod error;
+pub mod onboarding;
 pub mod sync;
 
 pub use error::AppError;
@@ -22,6 +24,7 @@ use tauri::Manager;
 pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             app.manage(desk::Desk::from_environment());
             Ok(())
@@ -41,6 +44,24 @@ pub fn run() {
             commands::sync_now,
             commands::sync_status,
             commands::first_paint,
+            commands::correct_parcel,
+            commands::delete_parcel,
+            onboarding::create_identity,
+            onboarding::restore_identity,
+            onboarding::join_cluster,
+            onboarding::invite_from_image,
+            onboarding::pick_image,
+            onboarding::pick_backup,
+            onboarding::export_backup,
+            cluster::cluster_view,
+            cluster::invites,
+            cluster::create_invite,
+            cluster::join_requests,
+            cluster::approve_request,
+            cluster::reject_request,
+            cluster::remove_member,
+            cluster::publish_roster,
+            cluster::set_relay,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

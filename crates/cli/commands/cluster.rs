@@ -13,11 +13,8 @@ use sealpost_core::format::enrol::Invite;
 use sealpost_core::format::roster::{
     MemberStatus, Policy, Role, Roster, RosterError, SignedRoster, VerifiedRoster, rfc3339,
 };
-use sealpost_core::identity::Identity;
-use sealpost_core::membership::{
-    self, Imported, Membership, MembershipError, RosterChange, member_fingerprint,
-};
-use sealpost_core::relay::{self, RelayClient, RelayError};
+use sealpost_core::membership::{self, Imported, Membership, MembershipError, RosterChange};
+use sealpost_core::relay::{Fetched, RelayClient, Shared};
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
@@ -275,30 +272,12 @@ impl<'a> RosterReport<'a> {
     }
 }
 
-/// Where a new roster went: to the cluster's relay, when it has one.
-enum Shared {
-    /// No relay configured: the coordinator hands the roster out as a file.
-    NoRelay,
-    /// The relay holds it now.
-    Published { url: String },
-    /// The relay could not take it (offline, or it refused).
-    Failed { url: String, error: RelayError },
+/// How a roster's publication reads in JSON.
+trait SharedJson {
+    fn json(&self) -> serde_json::Value;
 }
 
-impl Shared {
-    /// Publishes `roster` to the relay, if the cluster uses one. A failure is reported, not
-    /// fatal: the roster is signed and kept; `cluster publish` sends it later.
-    fn of(home: &Home, roster: &VerifiedRoster) -> Self {
-        let Ok(relay) = RelayClient::configured(&Membership::new(home)) else {
-            return Shared::NoRelay;
-        };
-        let url = relay.url().to_owned();
-        match relay.publish_held(&Membership::new(home), roster) {
-            Ok(_) => Shared::Published { url },
-            Err(error) => Shared::Failed { url, error },
-        }
-    }
-
+impl SharedJson for Shared {
     fn json(&self) -> serde_json::Value {
         match self {
             Shared::NoRelay => serde_json::Value::Null,
@@ -536,32 +515,13 @@ struct RequestsReport<'a> {
     relay: serde_json::Value,
 }
 
-/// What a pass over the relay's waiting join requests brought.
-enum Fetched {
-    /// The cluster has no relay.
-    NoRelay,
-    /// Fetched onto the desk (and deleted from the relay).
-    Collected {
-        url: String,
-        collected: relay::Collected,
-    },
-    /// The relay could not be reached or refused: the requests already here still count.
-    Failed { url: String, error: RelayError },
+/// How fetching join requests reads in JSON and for people.
+trait FetchedReport {
+    fn json(&self) -> serde_json::Value;
+    fn tell(&self, to_stderr: bool);
 }
 
-impl Fetched {
-    /// Fetches the join requests waiting on the cluster's relay, if it has one.
-    fn from_relay(home: &Home, desk: &Desk, me: &Identity, now: OffsetDateTime) -> Self {
-        let Ok(client) = RelayClient::configured(&Membership::new(home)) else {
-            return Fetched::NoRelay;
-        };
-        let url = client.url().to_owned();
-        match client.collect_join_requests(desk, me, now) {
-            Ok(collected) => Fetched::Collected { url, collected },
-            Err(error) => Fetched::Failed { url, error },
-        }
-    }
-
+impl FetchedReport for Fetched {
     fn json(&self) -> serde_json::Value {
         match self {
             Fetched::NoRelay => serde_json::Value::Null,
@@ -1022,41 +982,11 @@ fn describe(change: &RosterChange) -> String {
     }
 }
 
-#[derive(Serialize)]
-struct MemberReport<'a> {
-    member_id: String,
-    name: &'a str,
-    org: &'a str,
-    roles: &'a [Role],
-    status: MemberStatus,
-    coordinator_key: bool,
-    fingerprint: String,
-    signing_key: String,
-    age_recipient: &'a str,
-    you: bool,
-}
-
 pub(crate) fn members(global: &Global, args: &MembersArgs) -> Result<(), Failure> {
     let home = global.home()?;
     let held = Membership::new(&home).require()?;
     let r = held.roster();
-    let me = home.profile()?.card().member_id;
-    let list: Vec<MemberReport<'_>> = r
-        .members
-        .iter()
-        .map(|m| MemberReport {
-            member_id: m.member_id.to_string(),
-            name: &m.name,
-            org: &m.org,
-            roles: &m.roles,
-            status: m.status,
-            coordinator_key: r.coordinator.member_id == m.member_id,
-            fingerprint: member_fingerprint(m).to_string(),
-            signing_key: m.sig_pk.to_string(),
-            age_recipient: &m.age_recipient,
-            you: m.member_id == me,
-        })
-        .collect();
+    let list = membership::member_entries(r, &home.profile()?.card());
     let expired = r.is_expired(OffsetDateTime::now_utc());
     if args.json {
         print_json(&serde_json::json!({

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use sealpost_core::format::enrol::JoinRequest;
-use sealpost_core::format::enrol::is_relay_url;
 use sealpost_core::membership::Membership;
 use sealpost_core::relay::{Published, RelayClient, RelayError};
 
@@ -70,12 +69,6 @@ pub(crate) fn relay(global: &Global, command: &RelayCommand) -> Result<(), Failu
     match command {
         RelayCommand::Use(args) => {
             let url = args.url.trim();
-            if !is_relay_url(url) {
-                return Err(Failure::new(
-                    "invalid-argument",
-                    format!("{url:?} is not a relay address: give https://host[:port]"),
-                ));
-            }
             Membership::new(&global.home()?).set_relay(url)?;
             if args.json {
                 print_json(&serde_json::json!({"relay": url}));

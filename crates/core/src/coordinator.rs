@@ -271,23 +271,29 @@ impl Request {
 
 /// A pending request as the coordinator sees it, checked as far as possible.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PendingRequest {
     /// The id to approve it with.
     pub id: String,
     /// `join` or `key-change`.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub kind: &'static str,
     /// The member.
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub member_id: Option<MemberId>,
     /// Their name, as they gave it.
     pub name: Option<String>,
     /// Their organisation.
     pub org: Option<String>,
     /// The role they would get (join requests).
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub role: Option<Role>,
     /// The fingerprint of the keys they ask to have; compare it with theirs by phone.
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub fingerprint: Option<Fingerprint>,
     /// When they asked.
     #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub requested_at: Option<OffsetDateTime>,
     /// `None` when it can be approved; otherwise why not.
     pub problem: Option<String>,

@@ -17,6 +17,7 @@
 //! - [`review`]: the sensitivity scan of files before sealing, and the label rule it enforces.
 //! - [`passphrase`]: secrets typed by people (identity passphrases, parcel passwords).
 //! - [`progress`]: how long-running work reports progress to a user interface.
+//! - [`qr`]: invite codes as QR codes, drawn and read back from a picture.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -30,6 +31,7 @@ pub mod membership;
 pub mod parcel;
 pub mod passphrase;
 pub mod progress;
+pub mod qr;
 pub mod relay;
 pub mod review;
 

@@ -179,6 +179,12 @@ pub enum MembershipError {
         /// What is wrong.
         reason: String,
     },
+    /// A relay address that is not `https://host[:port]` (or plain http on this computer).
+    #[error("{url:?} is not a relay address: give https://host[:port]")]
+    NotARelayUrl {
+        /// What was given.
+        url: String,
+    },
     /// Reading or writing a file failed.
     #[error("{context}: {source}")]
     Io {
@@ -211,6 +217,7 @@ impl MembershipError {
             MembershipError::Roster(e) => e.code(),
             MembershipError::Keystore(e) => e.code(),
             MembershipError::Damaged { .. } => "damaged-file",
+            MembershipError::NotARelayUrl { .. } => "invalid-argument",
             MembershipError::Io { .. } => "io",
         }
     }
@@ -383,6 +390,10 @@ impl Membership {
 
     /// Sets the relay this member uses (the coordinator's `sealpost relay use URL`).
     pub fn set_relay(&self, url: &str) -> Result<(), MembershipError> {
+        let url = url.trim();
+        if !sealpost_format::enrol::is_relay_url(url) {
+            return Err(MembershipError::NotARelayUrl { url: url.into() });
+        }
         let mut pin = self.pin()?.ok_or(MembershipError::NotInCluster)?;
         pin.relay = Some(url.trim_end_matches('/').to_owned());
         self.write_pin(&pin)
@@ -864,4 +875,58 @@ pub fn safety_number(me: &MemberCard, other: &RosterMember) -> SafetyNumber {
 /// The fingerprint of a roster member's current keys.
 pub fn member_fingerprint(m: &RosterMember) -> Fingerprint {
     Fingerprint::of_member(&m.sig_pk, &m.age_recipient)
+}
+
+/// A roster member as `sealpost members` and the app's Cluster screen list them.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct MemberEntry {
+    /// Their member id.
+    pub member_id: String,
+    /// Their name.
+    pub name: String,
+    /// Their organisation.
+    pub org: String,
+    /// Their roles (`coordinator`, `imo`, `partner`).
+    #[cfg_attr(feature = "ts", ts(type = "Array<string>"))]
+    pub roles: Vec<Role>,
+    /// `active` or `removed`.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub status: MemberStatus,
+    /// Whether their key signs the roster.
+    pub coordinator_key: bool,
+    /// The fingerprint of their current keys.
+    pub fingerprint: String,
+    /// Their Ed25519 signing key.
+    pub signing_key: String,
+    /// Their `age1…` recipient.
+    pub age_recipient: String,
+    /// Whether this is the member asking.
+    pub you: bool,
+    /// The safety number to compare with them by phone (not for yourself).
+    pub safety_number: Option<String>,
+}
+
+/// Every member of `roster`, in roster order, as seen by `me`.
+pub fn member_entries(roster: &Roster, me: &MemberCard) -> Vec<MemberEntry> {
+    roster
+        .members
+        .iter()
+        .map(|m| {
+            let you = m.member_id == me.member_id;
+            MemberEntry {
+                member_id: m.member_id.to_string(),
+                name: m.name.clone(),
+                org: m.org.clone(),
+                roles: m.roles.clone(),
+                status: m.status,
+                coordinator_key: roster.coordinator.member_id == m.member_id,
+                fingerprint: member_fingerprint(m).to_string(),
+                signing_key: m.sig_pk.to_string(),
+                age_recipient: m.age_recipient.clone(),
+                you,
+                safety_number: (!you).then(|| safety_number(me, m).to_string()),
+            }
+        })
+        .collect()
 }

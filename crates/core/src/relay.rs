@@ -19,6 +19,7 @@ use time::OffsetDateTime;
 use crate::coordinator::{CoordinatorError, Desk, PendingRequest, Request};
 
 use crate::identity::Identity;
+use crate::keystore::Home;
 use crate::membership::{Imported, Membership, MembershipError};
 use crate::passphrase::Passphrase;
 
@@ -125,6 +126,78 @@ pub struct Collected {
     pub received: Vec<PendingRequest>,
     /// Requests the relay held that are not join requests at all, discarded (with why).
     pub discarded: Vec<String>,
+}
+
+/// Where a roster the coordinator just signed went: to the cluster's relay, when it has one.
+#[derive(Debug)]
+pub enum Shared {
+    /// No relay configured: the coordinator hands the roster out as a file.
+    NoRelay,
+    /// The relay holds it now.
+    Published {
+        /// The relay.
+        url: String,
+    },
+    /// The relay could not take it (offline, or it refused). The roster is signed and kept
+    /// here; publishing it again later is enough.
+    Failed {
+        /// The relay.
+        url: String,
+        /// What went wrong.
+        error: RelayError,
+    },
+}
+
+impl Shared {
+    /// Publishes `roster` to the relay, if the cluster uses one. A failure is reported, not
+    /// fatal: the roster is signed and held already.
+    pub fn of(home: &Home, roster: &VerifiedRoster) -> Self {
+        let membership = Membership::new(home);
+        let Ok(relay) = RelayClient::configured(&membership) else {
+            return Shared::NoRelay;
+        };
+        let url = relay.url().to_owned();
+        match relay.publish_held(&membership, roster) {
+            Ok(_) => Shared::Published { url },
+            Err(error) => Shared::Failed { url, error },
+        }
+    }
+}
+
+/// What a pass over the relay's waiting join requests brought.
+#[derive(Debug)]
+pub enum Fetched {
+    /// The cluster has no relay.
+    NoRelay,
+    /// Fetched onto the desk (and deleted from the relay).
+    Collected {
+        /// The relay.
+        url: String,
+        /// What came.
+        collected: Collected,
+    },
+    /// The relay could not be reached or refused: the requests already on the desk still
+    /// count.
+    Failed {
+        /// The relay.
+        url: String,
+        /// What went wrong.
+        error: RelayError,
+    },
+}
+
+impl Fetched {
+    /// Fetches the join requests waiting on the cluster's relay, if it has one, onto `desk`.
+    pub fn from_relay(home: &Home, desk: &Desk<'_>, me: &Identity, now: OffsetDateTime) -> Self {
+        let Ok(client) = RelayClient::configured(&Membership::new(home)) else {
+            return Fetched::NoRelay;
+        };
+        let url = client.url().to_owned();
+        match client.collect_join_requests(desk, me, now) {
+            Ok(collected) => Fetched::Collected { url, collected },
+            Err(error) => Fetched::Failed { url, error },
+        }
+    }
 }
 
 /// A connection to one relay.

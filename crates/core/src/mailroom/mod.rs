@@ -388,6 +388,7 @@ pub struct Opened {
 
 /// What [`Mailroom::delete`] did.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DeletionRequested {
     /// The parcel.
     pub parcel_id: String,
@@ -521,8 +522,14 @@ impl Mailroom {
         Ok(mailroom)
     }
 
-    fn me(&self) -> &Identity {
+    /// The member's current identity (for the coordinator's desk, joining a cluster, a
+    /// backup): the mailroom holds it unlocked while it is open.
+    pub fn identity(&self) -> &Identity {
         &self.keys[0]
+    }
+
+    fn me(&self) -> &Identity {
+        self.identity()
     }
 
     fn my_id(&self) -> String {
