@@ -6,12 +6,13 @@ import type { Session } from "./bindings/Session";
 import { ErrorNotice } from "./components/ErrorNotice";
 import { formatDateTime } from "./format";
 import { LANGUAGES, storeLanguage, type Language } from "./i18n";
-import { ComingNext, LATER_SCREENS, type LaterScreen } from "./screens/ComingNext";
+import { ClusterScreen } from "./screens/ClusterScreen";
 import { InboxScreen } from "./screens/InboxScreen";
 import { OnboardingScreen } from "./screens/OnboardingScreen";
 import { OutboxScreen } from "./screens/OutboxScreen";
 import { SendScreen } from "./screens/SendScreen";
 import { SentScreen } from "./screens/SentScreen";
+import { SettingsScreen } from "./screens/SettingsScreen";
 import { UnlockScreen } from "./screens/UnlockScreen";
 import { syncState, useSyncFeed, type SyncFeed } from "./sync";
 
@@ -27,10 +28,6 @@ type Gate =
   | { state: "loading" }
   | { state: "failed"; error: ApiError }
   | { state: "ready"; session: Session };
-
-function isLater(screen: Screen): screen is LaterScreen {
-  return (LATER_SCREENS as readonly string[]).includes(screen);
-}
 
 /**
  * The shell of the app: asks Rust who this app belongs to, then shows onboarding (no
@@ -62,6 +59,10 @@ export function App({ api }: AppProps) {
   const session = gate.state === "ready" ? gate.session : null;
   const card = session?.card ?? null;
   const unlocked = session !== null && card !== null && session.unlocked;
+  // The screens need a cluster that lists this member; until then (no identity, a join
+  // waiting for the coordinator, a removal) onboarding says where things stand.
+  const member = unlocked && session.cluster?.member === true;
+  const showSession = useCallback((next: Session) => setGate({ state: "ready", session: next }), []);
   const feed = useSyncFeed(api, unlocked);
 
   // After a navigation, or once unlocked, put keyboard focus on the new screen.
@@ -94,7 +95,7 @@ export function App({ api }: AppProps) {
         <LanguageSwitch />
       </header>
       <div className="app-body">
-        {unlocked && (
+        {member && (
           <nav className="app-nav" aria-label={t("nav.label")}>
             <ul>
               {SCREENS.map((item) => (
@@ -126,7 +127,9 @@ export function App({ api }: AppProps) {
               </div>
             </section>
           )}
-          {session !== null && card === null && <OnboardingScreen onCheckAgain={() => loadSession()} />}
+          {session !== null && (card === null || (unlocked && !member)) && (
+            <OnboardingScreen api={api} session={session} feed={feed} onSession={showSession} />
+          )}
           {session !== null && card !== null && !session.unlocked && (
             <UnlockScreen
               api={api}
@@ -137,20 +140,36 @@ export function App({ api }: AppProps) {
               }}
             />
           )}
-          {unlocked && <CurrentScreen screen={screen} api={api} feed={feed} />}
+          {member && <CurrentScreen screen={screen} api={api} feed={feed} session={session} onSession={showSession} />}
         </main>
       </div>
     </div>
   );
 }
 
-function CurrentScreen({ screen, api, feed }: { screen: Screen; api: Api; feed: SyncFeed }) {
-  if (screen === "send") return <SendScreen api={api} />;
-  if (screen === "outbox") return <OutboxScreen api={api} feed={feed} />;
-  if (screen === "inbox") return <InboxScreen api={api} feed={feed} />;
-  if (screen === "sent") return <SentScreen api={api} feed={feed} />;
-  if (isLater(screen)) return <ComingNext screen={screen} />;
-  return null;
+interface CurrentScreenProps {
+  screen: Screen;
+  api: Api;
+  feed: SyncFeed;
+  session: Session;
+  onSession: (session: Session) => void;
+}
+
+function CurrentScreen({ screen, api, feed, session, onSession }: CurrentScreenProps) {
+  switch (screen) {
+    case "send":
+      return <SendScreen api={api} />;
+    case "outbox":
+      return <OutboxScreen api={api} feed={feed} />;
+    case "inbox":
+      return <InboxScreen api={api} feed={feed} />;
+    case "sent":
+      return <SentScreen api={api} feed={feed} />;
+    case "cluster":
+      return <ClusterScreen api={api} session={session} feed={feed} />;
+    case "settings":
+      return <SettingsScreen api={api} session={session} onSession={onSession} />;
+  }
 }
 
 function LanguageSwitch() {

@@ -11,7 +11,15 @@
 import { invoke as tauriInvoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type { AppError } from "./bindings/AppError";
+import type { ClusterView } from "./bindings/ClusterView";
 import type { Contact } from "./bindings/Contact";
+import type { CorrectRequest } from "./bindings/CorrectRequest";
+import type { DeletionRequested } from "./bindings/DeletionRequested";
+import type { InviteSummary } from "./bindings/InviteSummary";
+import type { JoinRequests } from "./bindings/JoinRequests";
+import type { Joined } from "./bindings/Joined";
+import type { NewInvite } from "./bindings/NewInvite";
+import type { RosterChanged } from "./bindings/RosterChanged";
 import type { InboxEntry } from "./bindings/InboxEntry";
 import type { OpenOutcome } from "./bindings/OpenOutcome";
 import type { OutboxEntry } from "./bindings/OutboxEntry";
@@ -132,6 +140,106 @@ export function openParcels(parcelIds: string[], dir: string | null): Promise<Op
   return call<OpenOutcome[]>("open_parcels", { parcelIds, dir });
 }
 
+/**
+ * Sends corrected files to the recipients of a parcel this member sent (a `correction` that
+ * supersedes it). The files are scanned again; a label below the suggestion needs a reason.
+ */
+export function correctParcel(request: CorrectRequest): Promise<Queued> {
+  return call<Queued>("correct_parcel", { request });
+}
+
+/**
+ * Deletes a parcel this member sent: the relay's copy, and a deletion request to every
+ * recipient. A parcel still uploading is cancelled instead (`request_id` is then null).
+ */
+export function deleteParcel(parcelId: string): Promise<DeletionRequested> {
+  return call<DeletionRequested>("delete_parcel", { parcelId });
+}
+
+/**
+ * Creates this computer's identity and unlocks it. With `passphrase` null the keys go to the
+ * OS keyring; where there is none this rejects with `keyring-unavailable`, and the screen asks
+ * for a passphrase and calls again.
+ */
+export function createIdentity(name: string, org: string, passphrase: string | null): Promise<Session> {
+  return call<Session>("create_identity", { name, org, passphrase });
+}
+
+/** Restores an identity from a backup file into this (empty) computer, and unlocks it. */
+export function restoreIdentity(path: string, passphrase: string | null): Promise<Session> {
+  return call<Session>("restore_identity", { path, passphrase });
+}
+
+/** Answers an invite code: pins the cluster, sends the join request to the relay. */
+export function joinCluster(code: string): Promise<Joined> {
+  return call<Joined>("join_cluster", { code });
+}
+
+/** Reads the invite code from a picture (PNG/JPEG) of its QR code; rejects with `no-qr-code`, `invalid-invite`, … */
+export function inviteFromImage(path: string): Promise<string> {
+  return call<string>("invite_from_image", { path });
+}
+
+/** The native dialog to choose a picture; null when the user cancels. */
+export function pickImage(): Promise<string | null> {
+  return call<string | null>("pick_image");
+}
+
+/** The native dialog to choose a backup file; null when the user cancels. */
+export function pickBackup(): Promise<string | null> {
+  return call<string | null>("pick_backup");
+}
+
+/** Writes a passphrase-protected backup where the user chooses; the path, or null when cancelled. */
+export function exportBackup(passphrase: string): Promise<string | null> {
+  return call<string | null>("export_backup", { passphrase });
+}
+
+/** The roster held: the cluster and its members, with a safety number for each. */
+export function clusterView(): Promise<ClusterView> {
+  return call<ClusterView>("cluster_view");
+}
+
+/** The coordinator's invites, newest first (never their codes). */
+export function invites(): Promise<InviteSummary[]> {
+  return call<InviteSummary[]>("invites");
+}
+
+/** Issues an invite for one person: the code and its QR code (SVG). `days` null: the default. */
+export function createInvite(role: string, org: string | null, days: number | null): Promise<NewInvite> {
+  return call<NewInvite>("create_invite", { role, org, days });
+}
+
+/** The requests waiting for the coordinator, fetched from the relay first. */
+export function joinRequests(): Promise<JoinRequests> {
+  return call<JoinRequests>("join_requests");
+}
+
+/** Approves a request: the next roster version, published to the relay. */
+export function approveRequest(id: string): Promise<RosterChanged> {
+  return call<RosterChanged>("approve_request", { id });
+}
+
+/** Drops a request without approving it. */
+export async function rejectRequest(id: string): Promise<void> {
+  await call<null>("reject_request", { id });
+}
+
+/** Removes a member: the next roster version, published. */
+export function removeMember(memberId: string): Promise<RosterChanged> {
+  return call<RosterChanged>("remove_member", { memberId });
+}
+
+/** Uploads the roster held to the relay again. */
+export function publishRoster(): Promise<RosterChanged> {
+  return call<RosterChanged>("publish_roster");
+}
+
+/** Sets the relay address (`https://host[:port]`); rejects with `invalid-argument` otherwise. */
+export async function setRelay(url: string): Promise<void> {
+  await call<null>("set_relay", { url });
+}
+
 /** Asks the background sync for a pass now; its progress arrives as `sync-status` events. */
 export async function syncNow(): Promise<void> {
   await call<null>("sync_now");
@@ -187,6 +295,24 @@ export interface Api {
   syncNow: typeof syncNow;
   syncStatus: typeof syncStatus;
   onSyncStatus: typeof onSyncStatus;
+  correctParcel: typeof correctParcel;
+  deleteParcel: typeof deleteParcel;
+  createIdentity: typeof createIdentity;
+  restoreIdentity: typeof restoreIdentity;
+  joinCluster: typeof joinCluster;
+  inviteFromImage: typeof inviteFromImage;
+  pickImage: typeof pickImage;
+  pickBackup: typeof pickBackup;
+  exportBackup: typeof exportBackup;
+  clusterView: typeof clusterView;
+  invites: typeof invites;
+  createInvite: typeof createInvite;
+  joinRequests: typeof joinRequests;
+  approveRequest: typeof approveRequest;
+  rejectRequest: typeof rejectRequest;
+  removeMember: typeof removeMember;
+  publishRoster: typeof publishRoster;
+  setRelay: typeof setRelay;
 }
 
 export const api: Api = {
@@ -204,6 +330,24 @@ export const api: Api = {
   syncNow,
   syncStatus,
   onSyncStatus,
+  correctParcel,
+  deleteParcel,
+  createIdentity,
+  restoreIdentity,
+  joinCluster,
+  inviteFromImage,
+  pickImage,
+  pickBackup,
+  exportBackup,
+  clusterView,
+  invites,
+  createInvite,
+  joinRequests,
+  approveRequest,
+  rejectRequest,
+  removeMember,
+  publishRoster,
+  setRelay,
 };
 
 /** Tells the shell the UI has painted its first frame (for bench/desktop's start-up figure). */

@@ -2,11 +2,39 @@
 
 import i18next, { type i18n as I18n } from "i18next";
 import { initReactI18next } from "react-i18next";
-import en from "./locales/en.json";
-import my from "./locales/my.json";
+import clusterEn from "./locales/cluster.en.json";
+import clusterMy from "./locales/cluster.my.json";
+import baseEn from "./locales/en.json";
+import baseMy from "./locales/my.json";
+import onboardingEn from "./locales/onboarding.en.json";
+import onboardingMy from "./locales/onboarding.my.json";
 
 export const LANGUAGES = ["en", "my"] as const;
 export type Language = (typeof LANGUAGES)[number];
+
+/**
+ * One catalogue per language, from parts: `en.json` for the app's frame and the parcel screens,
+ * `onboarding.*.json` for onboarding and settings, `cluster.*.json` for the cluster screen and
+ * the parcel actions. A part owns its top-level groups; two parts defining the same group is a
+ * mistake that would silently drop strings, so it throws.
+ */
+function catalogue<T extends object>(...parts: T[]): T {
+  const merged: Record<string, unknown> = {};
+  for (const part of parts) {
+    for (const [group, strings] of Object.entries(part)) {
+      if (group in merged) throw new Error(`the catalogue group "${group}" is defined twice`);
+      merged[group] = strings;
+    }
+  }
+  return merged as T;
+}
+
+export const en = catalogue<Record<string, unknown>>(baseEn, onboardingEn, clusterEn) as typeof baseEn &
+  typeof onboardingEn &
+  typeof clusterEn;
+export const my = catalogue<Record<string, unknown>>(baseMy, onboardingMy, clusterMy) as typeof baseMy &
+  typeof onboardingMy &
+  typeof clusterMy;
 
 export const resources = {
   en: { translation: en },

@@ -1,8 +1,7 @@
+import { en, my } from "../i18n";
 import { screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
-import en from "../locales/en.json";
-import my from "../locales/my.json";
 import { renderIn } from "../test/render";
 import { LabelChooser } from "./LabelChooser";
 

@@ -1,3 +1,6 @@
+import type { Api } from "../api";
+import type { Session } from "../bindings/Session";
+import type { SyncFeed } from "../sync";
 import { useTranslation } from "react-i18next";
 
 /**
@@ -5,7 +8,17 @@ import { useTranslation } from "react-i18next";
  * this says so and names the command-line steps, rather than offering buttons that do not
  * work. "Check again" asks the shell once more after the person ran them.
  */
-export function OnboardingScreen({ onCheckAgain }: { onCheckAgain: () => void }) {
+export interface OnboardingScreenProps {
+  api: Api;
+  /** No card yet; or unlocked, with no cluster, a join waiting, or removed from the roster. */
+  session: Session;
+  feed: SyncFeed;
+  /** A new session (identity created, roster arrived): the app moves on from onboarding. */
+  onSession: (session: Session) => void;
+}
+
+export function OnboardingScreen({ api, onSession }: OnboardingScreenProps) {
+  const onCheckAgain = () => void api.session().then(onSession, () => undefined);
   const { t } = useTranslation();
   return (
     <section className="screen onboarding" aria-labelledby="onboarding-title">

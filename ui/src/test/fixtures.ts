@@ -4,6 +4,7 @@ import type { MemberCard } from "../bindings/MemberCard";
 import type { OutboxEntry } from "../bindings/OutboxEntry";
 import type { Review } from "../bindings/Review";
 import type { SentEntry } from "../bindings/SentEntry";
+import type { ClusterState } from "../bindings/ClusterState";
 import type { Session } from "../bindings/Session";
 import type { SyncStatus } from "../bindings/SyncStatus";
 
@@ -85,7 +86,18 @@ export const card: MemberCard = {
   fingerprint: "3f2a 91bc",
 };
 
-export const unlockedSession: Session = { card, unlocked: true, needs_passphrase: false };
+/** A partner's cluster once the coordinator approved the join (roster version 3 lists them). */
+export const memberCluster: ClusterState = {
+  cluster_id: "c0ffee00c0ffee00c0ffee00c0ffee00",
+  relay: "https://relay.example.org",
+  name: "Shan Food Security Cluster",
+  roster_version: 3,
+  member: true,
+  roles: ["partner"],
+  coordinator: false,
+};
+
+export const unlockedSession: Session = { card, unlocked: true, needs_passphrase: false, cluster: memberCluster };
 
 /** Two IMOs (the default recipients) and a partner, as `contacts` lists them: IMOs first. */
 export const contactList: Contact[] = [

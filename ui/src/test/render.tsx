@@ -1,8 +1,7 @@
 import { render } from "@testing-library/react";
 import type { ReactElement } from "react";
 import { I18nextProvider } from "react-i18next";
-import { createI18n, type Language } from "../i18n";
-import en from "../locales/en.json";
+import { createI18n, type Language, en } from "../i18n";
 
 /**
  * Renders inside a fresh i18next instance with no fallback to English, so a key missing from
