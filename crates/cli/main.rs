@@ -98,16 +98,7 @@ enum Command {
 
 impl Global {
     fn home(&self) -> Result<Home, Failure> {
-        match &self.home {
-            Some(dir) => Ok(Home::new(dir)),
-            None => Home::platform_default().ok_or_else(|| {
-                Failure::new(
-                    "no-data-directory",
-                    "this system has no per-user data directory; give --home DIR or set \
-                     SEALPOST_HOME",
-                )
-            }),
-        }
+        Ok(Home::chosen(self.home.clone())?)
     }
 }
 

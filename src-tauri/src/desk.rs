@@ -1,7 +1,6 @@
 //! What the app holds while it runs: the member's data directory, their mailroom once unlocked
 //! (for the screens' commands), and the background sync that keeps outbox and inbox moving.
 
-use std::path::PathBuf;
 use std::sync::Mutex;
 
 use sealpost_core::identity::MemberCard;
@@ -82,15 +81,7 @@ impl Desk {
     /// The state for the data directory `SEALPOST_HOME` names (each test instance has its own),
     /// else the platform's per-user data directory.
     pub fn from_environment() -> Self {
-        let home = match std::env::var_os("SEALPOST_HOME") {
-            Some(dir) if !dir.is_empty() => Ok(Home::new(PathBuf::from(dir))),
-            _ => Home::platform_default().ok_or_else(|| {
-                AppError::new(
-                    "no-data-directory",
-                    "this system has no per-user data directory; set SEALPOST_HOME",
-                )
-            }),
-        };
+        let home = Home::from_environment().map_err(AppError::from);
         Self {
             home,
             mailroom: Mutex::new(None),

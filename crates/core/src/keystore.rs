@@ -32,6 +32,12 @@ const MAX_SECRET_FILE: u64 = 64 * 1024;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum KeystoreError {
+    /// No data directory was given and the system has no per-user one.
+    #[error(
+        "this system has no per-user data directory; set SEALPOST_HOME to a folder for \
+         Sealpost's data (the CLI also takes --home DIR)"
+    )]
+    NoDataDirectory,
     /// The data directory holds no identity yet.
     #[error(
         "no Sealpost identity in {dir}: run `sealpost init --name NAME --org ORG` first, \
@@ -123,6 +129,7 @@ impl KeystoreError {
     /// A stable machine-readable code for this error (for scripts and the desktop app).
     pub fn code(&self) -> &'static str {
         match self {
+            KeystoreError::NoDataDirectory => "no-data-directory",
             KeystoreError::NotInitialised { .. } => "not-initialised",
             KeystoreError::AlreadyInitialised { .. } => "already-initialised",
             KeystoreError::KeyringUnavailable { .. } => "keyring-unavailable",
@@ -219,6 +226,21 @@ impl Home {
     /// The platform's per-user data directory, e.g. `~/.local/share/sealpost` on Linux.
     pub fn platform_default() -> Option<Self> {
         dirs::data_dir().map(|dir| Self::new(dir.join("sealpost")))
+    }
+
+    /// The data directory the user chose (`--home`, `SEALPOST_HOME`), else the platform's.
+    /// An empty choice counts as none.
+    pub fn chosen(dir: Option<PathBuf>) -> Result<Self, KeystoreError> {
+        match dir.filter(|d| !d.as_os_str().is_empty()) {
+            Some(dir) => Ok(Self::new(dir)),
+            None => Self::platform_default().ok_or(KeystoreError::NoDataDirectory),
+        }
+    }
+
+    /// The data directory `SEALPOST_HOME` names, else the platform's (what the desktop app
+    /// uses; the CLI reads the same variable through its `--home` option).
+    pub fn from_environment() -> Result<Self, KeystoreError> {
+        Self::chosen(std::env::var_os("SEALPOST_HOME").map(PathBuf::from))
     }
 
     /// The directory's path.
