@@ -16,6 +16,7 @@ use crate::cluster::{ClusterView, InviteSummary, JoinRequests, NewInvite, Roster
 use crate::commands::{CorrectRequest, OpenOutcome, SendRequest};
 use crate::desk::Session;
 use crate::onboarding::Joined;
+use crate::pseudonymise::{PseudonymPlan, PseudonymisedCopy};
 use crate::sync::SyncStatus;
 
 /// Writes the declarations of the command results (and every type they contain) into `dir`,
@@ -40,5 +41,7 @@ pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
     NewInvite::export_all_to(dir)?;
     JoinRequests::export_all_to(dir)?;
     RosterChanged::export_all_to(dir)?;
+    PseudonymPlan::export_all_to(dir)?;
+    PseudonymisedCopy::export_all_to(dir)?;
     Ok(())
 }

@@ -44,6 +44,7 @@ app_error_from!(
     sealpost_core::coordinator::CoordinatorError,
     sealpost_core::relay::RelayError,
     sealpost_core::qr::QrError,
+    sealpost_scan::PseudonymError,
 );
 
 /// A name or organisation that cannot be used reads as the keystore's error, as in the CLI.

@@ -12,6 +12,7 @@ pub mod commands;
 pub mod desk;
 mod error;
 pub mod onboarding;
+pub mod pseudonymise;
 pub mod sync;
 
 pub use error::AppError;
@@ -62,6 +63,11 @@ pub fn run() {
             cluster::remove_member,
             cluster::publish_roster,
             cluster::set_relay,
+            pseudonymise::suggest_pseudonymisation,
+            pseudonymise::pseudonymise_file,
+            pseudonymise::has_pseudonym_key,
+            pseudonymise::import_pseudonym_key,
+            pseudonymise::pick_key_file,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

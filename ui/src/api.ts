@@ -23,6 +23,8 @@ import type { RosterChanged } from "./bindings/RosterChanged";
 import type { InboxEntry } from "./bindings/InboxEntry";
 import type { OpenOutcome } from "./bindings/OpenOutcome";
 import type { OutboxEntry } from "./bindings/OutboxEntry";
+import type { PseudonymPlan } from "./bindings/PseudonymPlan";
+import type { PseudonymisedCopy } from "./bindings/PseudonymisedCopy";
 import type { Queued } from "./bindings/Queued";
 import type { Review } from "./bindings/Review";
 import type { SendRequest } from "./bindings/SendRequest";
@@ -240,6 +242,37 @@ export async function setRelay(url: string): Promise<void> {
   await call<null>("set_relay", { url });
 }
 
+/**
+ * The pseudonymisation plan the scan's findings suggest for one file; null when there is
+ * nothing to change, the file could not be scanned, or it has several sheets.
+ */
+export function suggestPseudonymisation(path: string): Promise<PseudonymPlan | null> {
+  return call<PseudonymPlan | null>("suggest_pseudonymisation", { path });
+}
+
+/**
+ * Makes a pseudonymised copy in Sealpost's own folder under the cluster's key, and scans it.
+ * Rejects with `pseudonym-key-missing` when this computer has no key yet, `unknown-column`, …
+ */
+export function pseudonymiseFile(path: string, plan: PseudonymPlan): Promise<PseudonymisedCopy> {
+  return call<PseudonymisedCopy>("pseudonymise_file", { path, plan });
+}
+
+/** Whether this computer holds the cluster's pseudonymisation key. */
+export function hasPseudonymKey(): Promise<boolean> {
+  return call<boolean>("has_pseudonym_key");
+}
+
+/** Keeps a key file (sent through Sealpost) as this computer's pseudonymisation key. */
+export async function importPseudonymKey(path: string): Promise<void> {
+  await call<null>("import_pseudonym_key", { path });
+}
+
+/** The native dialog to choose the key file; null when the user cancels. */
+export function pickKeyFile(): Promise<string | null> {
+  return call<string | null>("pick_key_file");
+}
+
 /** Asks the background sync for a pass now; its progress arrives as `sync-status` events. */
 export async function syncNow(): Promise<void> {
   await call<null>("sync_now");
@@ -313,6 +346,11 @@ export interface Api {
   removeMember: typeof removeMember;
   publishRoster: typeof publishRoster;
   setRelay: typeof setRelay;
+  suggestPseudonymisation: typeof suggestPseudonymisation;
+  pseudonymiseFile: typeof pseudonymiseFile;
+  hasPseudonymKey: typeof hasPseudonymKey;
+  importPseudonymKey: typeof importPseudonymKey;
+  pickKeyFile: typeof pickKeyFile;
 }
 
 export const api: Api = {
@@ -348,6 +386,11 @@ export const api: Api = {
   removeMember,
   publishRoster,
   setRelay,
+  suggestPseudonymisation,
+  pseudonymiseFile,
+  hasPseudonymKey,
+  importPseudonymKey,
+  pickKeyFile,
 };
 
 /** Tells the shell the UI has painted its first frame (for bench/desktop's start-up figure). */

@@ -50,6 +50,13 @@ export function fakeApi(overrides: Partial<Api> = {}): Api & { emitSync: (status
     removeMember: vi.fn(async () => ({ name: "U Zaw", what: "removed", version: 4, published: true, publish_error: null })),
     publishRoster: vi.fn(async () => ({ name: "Shan Food Security Cluster", what: "published", version: 3, published: true, publish_error: null })),
     setRelay: vi.fn(async () => {}),
+    suggestPseudonymisation: vi.fn(async () => null),
+    pseudonymiseFile: vi.fn(async () => {
+      throw new Error("pseudonymiseFile: give the test's own fake");
+    }),
+    hasPseudonymKey: vi.fn(async () => true),
+    importPseudonymKey: vi.fn(async () => {}),
+    pickKeyFile: vi.fn(async () => null),
     emitSync: (status) => {
       for (const listener of listeners) listener(status);
     },

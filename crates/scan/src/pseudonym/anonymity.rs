@@ -56,18 +56,24 @@ impl Counter {
 /// The k-anonymity of one sheet over its quasi-identifiers. Counts only: the values of small
 /// groups are never shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct KAnonymity {
     /// The quasi-identifier columns, as named in the file.
     pub columns: Vec<String>,
     /// The threshold: groups smaller than this are counted below.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub k: u64,
     /// Distinct combinations.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub groups: u64,
     /// Rows in the smallest group (0 for a sheet without data rows).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub smallest_group: u64,
     /// Combinations shared by fewer than `k` rows.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub groups_below_k: u64,
     /// Rows in those combinations.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub rows_below_k: u64,
 }
 

@@ -67,6 +67,7 @@ pub struct Plan {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Action {
     /// Values replaced by keyed pseudonyms.
     Pseudonymised,
@@ -80,6 +81,7 @@ pub enum Action {
 
 /// One column of the report.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ColumnReport {
     /// The column's header in the file.
     pub column: String,
@@ -89,17 +91,21 @@ pub struct ColumnReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub admin_level: Option<u8>,
     /// Cells changed (for a dropped column: data cells left out).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub changed: u64,
     /// Non-empty cells left as they were (already coarse enough, or not a P-code).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub left_alone: u64,
 }
 
 /// One sheet (a CSV file is one sheet, named after the file).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SheetSummary {
     /// The sheet's name.
     pub name: String,
     /// Data rows (below the header and any HXL hashtag row).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub rows: u64,
     /// What was done per column.
     pub columns: Vec<ColumnReport>,
@@ -109,6 +115,7 @@ pub struct SheetSummary {
 
 /// What [`pseudonymize`] did, and the scan of the copy.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PseudonymReport {
     /// The input file.
     pub input: String,
@@ -124,6 +131,7 @@ pub struct PseudonymReport {
     /// The key's public id (members compare it to check they use the cluster's key).
     pub key_id: String,
     /// Data rows over all sheets.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub rows: u64,
     /// Per sheet: rows, columns, k-anonymity.
     pub sheets: Vec<SheetSummary>,
