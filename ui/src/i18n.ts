@@ -8,6 +8,8 @@ import baseEn from "./locales/en.json";
 import baseMy from "./locales/my.json";
 import onboardingEn from "./locales/onboarding.en.json";
 import onboardingMy from "./locales/onboarding.my.json";
+import pseudonymiseEn from "./locales/pseudonymise.en.json";
+import pseudonymiseMy from "./locales/pseudonymise.my.json";
 
 export const LANGUAGES = ["en", "my"] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -15,7 +17,7 @@ export type Language = (typeof LANGUAGES)[number];
 /**
  * One catalogue per language, from parts: `en.json` for the app's frame and the parcel screens,
  * `onboarding.*.json` for onboarding and settings, `cluster.*.json` for the cluster screen and
- * the parcel actions. A part owns its top-level groups; two parts defining the same group is a
+ * the parcel actions, `pseudonymise.*.json` for the send flow's pseudonymise step. A part owns its top-level groups; two parts defining the same group is a
  * mistake that would silently drop strings, so it throws.
  */
 function catalogue<T extends object>(...parts: T[]): T {
@@ -29,12 +31,14 @@ function catalogue<T extends object>(...parts: T[]): T {
   return merged as T;
 }
 
-export const en = catalogue<Record<string, unknown>>(baseEn, onboardingEn, clusterEn) as typeof baseEn &
+export const en = catalogue<Record<string, unknown>>(baseEn, onboardingEn, clusterEn, pseudonymiseEn) as typeof baseEn &
   typeof onboardingEn &
-  typeof clusterEn;
-export const my = catalogue<Record<string, unknown>>(baseMy, onboardingMy, clusterMy) as typeof baseMy &
+  typeof clusterEn &
+  typeof pseudonymiseEn;
+export const my = catalogue<Record<string, unknown>>(baseMy, onboardingMy, clusterMy, pseudonymiseMy) as typeof baseMy &
   typeof onboardingMy &
-  typeof clusterMy;
+  typeof clusterMy &
+  typeof pseudonymiseMy;
 
 export const resources = {
   en: { translation: en },
