@@ -76,6 +76,7 @@ fn store(desk: &Desk, identity: &Identity, passphrase: Option<&str>) -> Result<(
     match passphrase {
         Some(text) => {
             let passphrase = Passphrase::new(text.to_owned())?;
+            passphrase.check_strength()?;
             home.store_identity(identity, Protection::Passphrase(&passphrase), false)?;
         }
         None => match home.store_identity(identity, Protection::OsKeyring, false) {
@@ -216,8 +217,10 @@ pub async fn pick_backup(app: AppHandle) -> Result<Option<String>, AppError> {
 pub async fn export_backup(app: AppHandle, passphrase: String) -> Result<Option<String>, AppError> {
     use tauri_plugin_dialog::DialogExt;
     blocking(app, move |desk, app| {
-        // Checked before the dialog: an empty passphrase fails at once, not after choosing.
+        // Checked before the dialog: an empty or short passphrase fails at once, not after
+        // choosing where to save.
         let passphrase = Passphrase::new(passphrase)?;
+        passphrase.check_strength()?;
         let Some(path) = app
             .dialog()
             .file()

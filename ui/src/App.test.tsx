@@ -250,12 +250,12 @@ describe.each(["en", "my"] as const)("App (%s)", (language) => {
     expectNoRawKeys(missing);
   });
 
-  it("sends a new computer to the command line to create or join", async () => {
+  it("asks a new computer to create its identity or restore a backup", async () => {
     const api = fakeApi({ session: vi.fn(async () => ({ card: null, unlocked: false, needs_passphrase: false, cluster: null })) });
     const { missing } = renderIn(language, <App api={api} />);
     expect(await screen.findByRole("heading", { level: 1, name: c.onboarding.title })).toBeInTheDocument();
-    expect(screen.getByText(/sealpost init/)).toBeInTheDocument();
-    expect(screen.getByText("sealpost join CODE")).toBeInTheDocument();
+    expect(screen.getByRole("heading", { level: 2, name: c.onboarding.create.title })).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: c.onboarding.restore.button })).toBeInTheDocument();
     expect(screen.getByText(c.header.no_identity)).toBeInTheDocument();
     expect(screen.queryByRole("navigation")).toBeNull();
     expectNoRawKeys(missing);

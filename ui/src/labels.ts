@@ -7,6 +7,7 @@
 // This module only lets the form tell the sender, before they press Next, what Rust will ask.
 
 import type { Label } from "./bindings/Label";
+import { MAX_REASON_CHARS, MIN_REASON_CHARS } from "./bindings/limits";
 
 /** Every label, least sensitive first (the order of `Label::ALL` in crates/format/src/label.rs). */
 export const LABELS = [
@@ -39,14 +40,9 @@ export function needsReason(chosen: Label, suggested: Label): boolean {
   return isLower(chosen, suggested);
 }
 
-/**
- * The shortest reason the form accepts, in Unicode code points after trimming:
- * `MIN_OVERRIDE_REASON_CHARS` in crates/core/src/parcel/manifest.rs, which checks it again when
- * the parcel is sealed.
- */
-export const MIN_REASON_CHARS = 5;
-/** `MAX_OVERRIDE_REASON_CHARS` in crates/core/src/parcel/manifest.rs. */
-export const MAX_REASON_CHARS = 1000;
+// The shortest and longest reason the form accepts, in Unicode code points after trimming:
+// generated from core's constants, which core checks again when the parcel is sealed.
+export { MAX_REASON_CHARS, MIN_REASON_CHARS };
 
 export type ReasonProblem = "empty" | "too_short" | "too_long" | "control";
 

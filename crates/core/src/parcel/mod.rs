@@ -23,8 +23,8 @@ mod tarball;
 pub use age::x25519::Recipient as AgeRecipient;
 pub use manifest::{
     Compression, Encryption, FILES_PREFIX, FileEntry, LabelOverride, MANIFEST_ENTRY,
-    MAX_MANIFEST_BYTES, MAX_NOTE_CHARS, MAX_OVERRIDE_REASON_CHARS, Manifest, ParcelKind, Recipient,
-    SIGNATURE_ENTRY, Sender, Sha256Digest,
+    MAX_MANIFEST_BYTES, MAX_NOTE_CHARS, MAX_OVERRIDE_REASON_CHARS, MIN_OVERRIDE_REASON_CHARS,
+    Manifest, ParcelKind, Recipient, SIGNATURE_ENTRY, Sender, Sha256Digest,
 };
 pub use names::MAX_NAME_BYTES;
 pub use open::{
