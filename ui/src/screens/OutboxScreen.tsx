@@ -1,25 +1,78 @@
+import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, type Api } from "../api";
+import { ApiError, toApiError, type Api } from "../api";
 import type { OutboxEntry } from "../bindings/OutboxEntry";
 import type { Transfer } from "../bindings/Transfer";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { known, PARCEL_KINDS, PHASES } from "../components/known";
 import { formatDateTime, formatList, formatNumber, formatSize, percent } from "../format";
 import { ListState } from "../components/ListState";
 import { useRefreshing } from "../refreshing";
 import type { SyncFeed } from "../sync";
+import "./cluster.css";
 
 /** How often the list is read again while the screen is open (upload progress moves). */
 export const OUTBOX_REFRESH_MS = 2000;
 
+/** Only a data parcel this member sealed can be cancelled (receipts and deletion requests cannot). */
+export function canCancel(entry: OutboxEntry): boolean {
+  return entry.kind === "data";
+}
+
+/** What the last Retry or Cancel did. */
+type Outcome = "retrying" | "cancelled" | "too-late";
+
+export interface OutboxScreenProps {
+  api: Pick<Api, "outbox" | "syncNow" | "deleteParcel">;
+  feed: SyncFeed;
+}
+
 /**
  * Parcels waiting to go (data, receipts, deletion requests), with how much of each the relay
- * has confirmed. Read again on every sync event and every 2 s while open.
+ * has confirmed. Read again on every sync event and every 2 s while open. "Retry now" asks the
+ * background sync for a pass; "Cancel" takes a data parcel out before anyone received it.
  */
-export function OutboxScreen({ api, feed }: { api: Pick<Api, "outbox">; feed: SyncFeed }) {
-  const { t } = useTranslation();
-  const { data: entries, error } = useRefreshing(() => api.outbox(), feed.status, OUTBOX_REFRESH_MS);
+export function OutboxScreen({ api, feed }: OutboxScreenProps) {
+  const { t, i18n } = useTranslation();
+  const { data: entries, error, reload } = useRefreshing(() => api.outbox(), feed.status, OUTBOX_REFRESH_MS);
   const status = feed.status;
+  const [cancelling, setCancelling] = useState<OutboxEntry | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const [actionError, setActionError] = useState<ApiError | null>(null);
+  const outcomeRef = useRef<HTMLDivElement>(null);
+
+  async function act(action: () => Promise<Outcome>, moveFocus: boolean) {
+    setBusy(true);
+    setOutcome(null);
+    setActionError(null);
+    try {
+      setOutcome(await action());
+    } catch (caught) {
+      setActionError(toApiError(caught));
+    } finally {
+      setBusy(false);
+      reload();
+      // A cancelled row goes away with its buttons: the focus goes to what happened.
+      if (moveFocus) setTimeout(() => outcomeRef.current?.focus(), 0);
+    }
+  }
+
+  const retry = () =>
+    void act(async () => {
+      await api.syncNow();
+      return "retrying";
+    }, false);
+
+  const cancel = (entry: OutboxEntry) => {
+    setCancelling(null);
+    void act(async () => {
+      const result = await api.deleteParcel(entry.parcel_id);
+      // The upload may have finished meanwhile: then the recipients are asked to delete it.
+      return result.request_id === null ? "cancelled" : "too-late";
+    }, true);
+  };
 
   return (
     <section className="screen outbox" aria-labelledby="outbox-title">
@@ -33,13 +86,50 @@ export function OutboxScreen({ api, feed }: { api: Pick<Api, "outbox">; feed: Sy
       {status?.error && <ErrorNotice error={new ApiError(status.error.code, status.error.message)} />}
       {error && <ErrorNotice error={error} />}
 
+      <div className="parcel-outcome" ref={outcomeRef} tabIndex={-1}>
+        <div role="status">
+          {outcome !== null && (
+            <p className="notice notice-success" data-testid="outbox-outcome" data-outcome={outcome}>
+              {outcome === "retrying" && t("parcel.retrying")}
+              {outcome === "cancelled" && t("parcel.cancelled")}
+              {outcome === "too-late" && t("parcel.too_late")}
+            </p>
+          )}
+        </div>
+        {actionError && <ErrorNotice error={actionError} />}
+      </div>
+
       <ListState entries={entries} error={error} empty={t("outbox.empty")} emptyTestId="outbox-empty" />
       {entries !== undefined && entries.length > 0 && (
         <ul className="parcel-list">
           {entries.map((entry) => (
-            <OutboxRow key={entry.parcel_id} entry={entry} />
+            <OutboxRow
+              key={entry.parcel_id}
+              entry={entry}
+              busy={busy}
+              onRetry={retry}
+              onCancel={() => {
+                setOutcome(null);
+                setActionError(null);
+                setCancelling(entry);
+              }}
+            />
           ))}
         </ul>
+      )}
+
+      {cancelling !== null && (
+        <ConfirmDialog
+          title={t("parcel.cancel_confirm.title")}
+          confirmLabel={t("parcel.cancel_confirm.confirm")}
+          cancelLabel={t("parcel.cancel_confirm.keep")}
+          confirmId="confirm-cancel"
+          onConfirm={() => cancel(cancelling)}
+          onCancel={() => setCancelling(null)}
+        >
+          <p>{t("outbox.to", { recipients: formatList(cancelling.recipients, i18n.language) })}</p>
+          <p>{t("parcel.cancel_confirm.body")}</p>
+        </ConfirmDialog>
       )}
     </section>
   );
@@ -66,13 +156,21 @@ function CurrentTransfer({ transfer }: { transfer: Transfer }) {
   );
 }
 
-function OutboxRow({ entry }: { entry: OutboxEntry }) {
+interface OutboxRowProps {
+  entry: OutboxEntry;
+  busy: boolean;
+  onRetry: () => void;
+  onCancel: () => void;
+}
+
+function OutboxRow({ entry, busy, onRetry, onCancel }: OutboxRowProps) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
   const labelId = `outbox-${entry.parcel_id}-progress`;
+  const titleId = `outbox-${entry.parcel_id}-title`;
   return (
     <li className="parcel-row" data-testid="outbox-row" data-parcel-id={entry.parcel_id}>
-      <p className="row-title">
+      <p className="row-title" id={titleId}>
         <span className="kind">{known(t, "kind", PARCEL_KINDS, entry.kind)}</span>{" "}
         <code className="parcel-id" title={entry.parcel_id}>
           {entry.parcel_id}
@@ -101,6 +199,30 @@ function OutboxRow({ entry }: { entry: OutboxEntry }) {
           {t("outbox.last_error")} <span lang="en">{entry.last_error}</span>
         </p>
       )}
+      <div className="actions row-actions">
+        <button
+          type="button"
+          className="secondary"
+          data-action="retry"
+          aria-describedby={titleId}
+          disabled={busy}
+          onClick={onRetry}
+        >
+          {t("parcel.retry")}
+        </button>
+        {canCancel(entry) && (
+          <button
+            type="button"
+            className="secondary danger"
+            data-action="cancel"
+            aria-describedby={titleId}
+            disabled={busy}
+            onClick={onCancel}
+          >
+            {t("parcel.cancel")}
+          </button>
+        )}
+      </div>
     </li>
   );
 }

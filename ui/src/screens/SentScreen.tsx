@@ -1,46 +1,195 @@
+import { useRef, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import type { Api } from "../api";
+import { toApiError, type Api, type ApiError } from "../api";
+import type { DeletionRequested } from "../bindings/DeletionRequested";
+import type { Queued } from "../bindings/Queued";
 import type { SentEntry } from "../bindings/SentEntry";
 import type { SharedWith } from "../bindings/SharedWith";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { known, RECEIPT_EVENTS, SENT_STATUSES } from "../components/known";
 import { ListState } from "../components/ListState";
 import { LabelChip } from "../components/LabelChip";
-import { formatDateTime, formatSize } from "../format";
+import { formatDateTime, formatList, formatSize } from "../format";
 import { useRefreshing } from "../refreshing";
 import type { SyncFeed } from "../sync";
+import { CorrectionPanel } from "./CorrectionPanel";
+import "./cluster.css";
+
+/** A parcel that was cancelled or whose deletion was requested can be neither corrected nor deleted. */
+export function canAct(entry: SentEntry): boolean {
+  return entry.status !== "cancelled" && entry.status !== "deletion-requested";
+}
+
+/** The Correct button of a parcel's row. */
+function correctButton(parcelId: string): HTMLElement | null {
+  const row = [...document.querySelectorAll<HTMLElement>('[data-testid="sent-row"]')].find(
+    (candidate) => candidate.dataset.parcelId === parcelId,
+  );
+  return row?.querySelector<HTMLElement>('[data-action="correct"]') ?? null;
+}
+
+/** What the last correction or deletion did, said above the list. */
+type Outcome =
+  | { kind: "corrected"; queued: Queued }
+  | { kind: "deleted"; result: DeletionRequested }
+  | { kind: "no-files" };
+
+export interface SentScreenProps {
+  api: Pick<Api, "sent" | "pickFiles" | "scanFiles" | "correctParcel" | "deleteParcel">;
+  feed: SyncFeed;
+}
 
 /**
  * The sharing log: every parcel this member sent, who it was shared with, and what each
  * recipient's app has signed back (delivered, opened, deleted). Read again after every sync
- * pass, which is when receipts arrive.
+ * pass, which is when receipts arrive. A parcel can be corrected (new files to the same
+ * recipients) or deleted (the relay's copy, and a deletion request to every recipient).
  */
-export function SentScreen({ api, feed }: { api: Pick<Api, "sent">; feed: SyncFeed }) {
-  const { t } = useTranslation();
-  const { data: entries, error } = useRefreshing(() => api.sent(), feed.passes);
+export function SentScreen({ api, feed }: SentScreenProps) {
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language;
+  const { data: entries, error, reload } = useRefreshing(() => api.sent(), feed.passes);
+  const [correcting, setCorrecting] = useState<{ parcelId: string; files: string[] } | null>(null);
+  const [deleting, setDeleting] = useState<SentEntry | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const [actionError, setActionError] = useState<ApiError | null>(null);
+  const outcomeRef = useRef<HTMLDivElement>(null);
+
+  function said(next: Outcome | null, failure: ApiError | null = null) {
+    setOutcome(next);
+    setActionError(failure);
+    setTimeout(() => outcomeRef.current?.focus(), 0);
+  }
+
+  async function startCorrection(entry: SentEntry) {
+    setOutcome(null);
+    setActionError(null);
+    setCorrecting(null);
+    setBusy(true);
+    try {
+      const files = await api.pickFiles();
+      if (files.length === 0) said({ kind: "no-files" });
+      else setCorrecting({ parcelId: entry.parcel_id, files });
+    } catch (caught) {
+      said(null, toApiError(caught));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function remove(entry: SentEntry) {
+    setDeleting(null);
+    setOutcome(null);
+    setActionError(null);
+    setBusy(true);
+    try {
+      said({ kind: "deleted", result: await api.deleteParcel(entry.parcel_id) });
+    } catch (caught) {
+      said(null, toApiError(caught));
+    } finally {
+      setBusy(false);
+      reload();
+    }
+  }
+
   return (
     <section className="screen sent" aria-labelledby="sent-title">
       <h1 id="sent-title">{t("screens.sent.title")}</h1>
       <p>{t("sent.intro")}</p>
       {error && <ErrorNotice error={error} />}
+      <div className="parcel-outcome" ref={outcomeRef} tabIndex={-1}>
+        <div role="status">
+          {outcome !== null && (
+            <p className="notice notice-success" data-testid="parcel-outcome" data-outcome={outcome.kind}>
+              {outcome.kind === "no-files" && t("parcel.correction.no_files")}
+              {outcome.kind === "corrected" &&
+                t("parcel.correction.done", { recipients: formatList(outcome.queued.recipients, lang) })}
+              {outcome.kind === "deleted" &&
+                (outcome.result.request_id === null
+                  ? t("parcel.deleted.cancelled")
+                  : outcome.result.recipients.length > 0
+                    ? t("parcel.deleted.requested", { recipients: formatList(outcome.result.recipients, lang) })
+                    : t("parcel.deleted.requested_all"))}
+            </p>
+          )}
+        </div>
+        {actionError && <ErrorNotice error={actionError} />}
+      </div>
       <ListState entries={entries} error={error} empty={t("sent.empty")} emptyTestId="sent-empty" />
       {entries !== undefined && entries.length > 0 && (
         <ul className="parcel-list">
           {entries.map((entry) => (
-            <SentRow key={entry.parcel_id} entry={entry} />
+            <SentRow
+              key={entry.parcel_id}
+              entry={entry}
+              busy={busy}
+              onCorrect={() => void startCorrection(entry)}
+              onDelete={() => {
+                setOutcome(null);
+                setActionError(null);
+                setDeleting(entry);
+              }}
+              panel={
+                correcting?.parcelId === entry.parcel_id ? (
+                  <CorrectionPanel
+                    api={api}
+                    entry={entry}
+                    files={correcting.files}
+                    onCancel={() => {
+                      setCorrecting(null);
+                      // Back to the button that opened the panel.
+                      setTimeout(() => correctButton(entry.parcel_id)?.focus(), 0);
+                    }}
+                    onDone={(queued) => {
+                      setCorrecting(null);
+                      said({ kind: "corrected", queued });
+                      reload();
+                    }}
+                  />
+                ) : null
+              }
+            />
           ))}
         </ul>
+      )}
+
+      {deleting !== null && (
+        <ConfirmDialog
+          title={t("parcel.delete_confirm.title")}
+          confirmLabel={t("parcel.delete_confirm.confirm")}
+          cancelLabel={t("parcel.delete_confirm.cancel")}
+          confirmId="confirm-delete"
+          onConfirm={() => void remove(deleting)}
+          onCancel={() => setDeleting(null)}
+        >
+          <p>{t("parcel.delete_confirm.which", { files: formatList(deleting.files.map((file) => file.name), lang) })}</p>
+          <p>{t("parcel.delete_confirm.relay")}</p>
+          <p>{t("parcel.delete_confirm.recipients")}</p>
+          <p>{t("parcel.delete_confirm.limits")}</p>
+        </ConfirmDialog>
       )}
     </section>
   );
 }
 
-function SentRow({ entry }: { entry: SentEntry }) {
+interface SentRowProps {
+  entry: SentEntry;
+  busy: boolean;
+  onCorrect: () => void;
+  onDelete: () => void;
+  /** The correction panel, when this parcel is being corrected (null otherwise). */
+  panel: ReactNode;
+}
+
+function SentRow({ entry, busy, onCorrect, onDelete, panel }: SentRowProps) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
+  const filesId = `sent-${entry.parcel_id}-files`;
   return (
     <li className={`parcel-row status-${entry.status}`} data-testid="sent-row" data-parcel-id={entry.parcel_id}>
-      <ul className="file-list row-title">
+      <ul className="file-list row-title" id={filesId}>
         {entry.files.map((file) => (
           <li key={file.name}>
             <span className="file-name">{file.name}</span> <span className="meta">{formatSize(file.size, lang)}</span>
@@ -63,6 +212,31 @@ function SentRow({ entry }: { entry: SentEntry }) {
           <Recipient key={recipient.member_id} recipient={recipient} />
         ))}
       </ul>
+      {canAct(entry) && (
+        <div className="actions row-actions">
+          <button
+            type="button"
+            className="secondary"
+            data-action="correct"
+            aria-describedby={filesId}
+            disabled={busy || panel !== null}
+            onClick={onCorrect}
+          >
+            {t("parcel.correct")}
+          </button>
+          <button
+            type="button"
+            className="secondary danger"
+            data-action="delete"
+            aria-describedby={filesId}
+            disabled={busy}
+            onClick={onDelete}
+          >
+            {t("parcel.delete")}
+          </button>
+        </div>
+      )}
+      {panel}
     </li>
   );
 }

@@ -1,0 +1,199 @@
+import { useEffect, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { toApiError, type Api, type ApiError } from "../api";
+import type { Queued } from "../bindings/Queued";
+import type { Review } from "../bindings/Review";
+import type { SentEntry } from "../bindings/SentEntry";
+import { ErrorNotice } from "../components/ErrorNotice";
+import { LabelChip } from "../components/LabelChip";
+import { LabelChooser } from "../components/LabelChooser";
+import { ScanResults } from "../components/ScanResults";
+import { formatNumber } from "../format";
+import type { LabelChoice } from "../labels";
+import { MAX_NOTE_CHARS } from "./SendScreen";
+import "./cluster.css";
+
+/** The code the shell rejects a label below the scan's suggestion with (as on the Send screen). */
+export const LABEL_BELOW_SUGGESTION = "label-below-suggestion";
+
+export interface CorrectionPanelProps {
+  api: Pick<Api, "scanFiles" | "correctParcel">;
+  /** The parcel being corrected. */
+  entry: SentEntry;
+  /** The replacement files, already picked. */
+  files: string[];
+  onDone: (queued: Queued) => void;
+  onCancel: () => void;
+}
+
+/** The last part of a path, whichever separator the platform uses. */
+export function baseName(path: string): string {
+  return path.split(/[\\/]/).filter(Boolean).pop() ?? path;
+}
+
+/**
+ * Corrected files for a parcel this member sent: they go to the same recipients with the same
+ * label. The shell scans them again; when it refuses the label because the new files call for a
+ * higher one (`label-below-suggestion`), the panel scans them here too and offers the label step
+ * of the Send screen (LabelChooser), so the sender picks the suggested or a higher label, or
+ * keeps a lower one with a reason. The rule itself stays in Rust and src/labels.ts.
+ */
+export function CorrectionPanel({ api, entry, files, onDone, onCancel }: CorrectionPanelProps) {
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language;
+  const [note, setNote] = useState("");
+  const [sending, setSending] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [scanning, setScanning] = useState(false);
+  const [review, setReview] = useState<Review | null>(null);
+  const [choice, setChoice] = useState<LabelChoice | null>(null);
+  const [choosing, setChoosing] = useState(false);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+
+  useEffect(() => {
+    headingRef.current?.focus();
+  }, []);
+
+  async function scan() {
+    setScanning(true);
+    try {
+      setReview(await api.scanFiles(files));
+      setChoosing(true);
+    } catch (caught) {
+      setError(toApiError(caught));
+    } finally {
+      setScanning(false);
+    }
+  }
+
+  async function send() {
+    if (sending) return;
+    setSending(true);
+    setError(null);
+    try {
+      const queued = await api.correctParcel({
+        parcel_id: entry.parcel_id,
+        files,
+        label: choice?.label ?? null,
+        override_reason: choice?.overrideReason ?? null,
+        // Rust drops a blank note.
+        note: note.trim() === "" ? null : note,
+      });
+      onDone(queued);
+    } catch (caught) {
+      const failure = toApiError(caught);
+      setError(failure);
+      setSending(false);
+      if (failure.code === LABEL_BELOW_SUGGESTION) {
+        setChoice(null);
+        await scan();
+      }
+    }
+  }
+
+  const titleId = `correct-${entry.parcel_id}-title`;
+  return (
+    <section className="correction-panel" aria-labelledby={titleId} data-testid="correction-panel">
+      <h3 id={titleId} ref={headingRef} tabIndex={-1}>
+        {t("parcel.correction.title")}
+      </h3>
+      <p>{t("parcel.correction.intro")}</p>
+      <p className="correction-files-title">{t("parcel.correction.files")}</p>
+      <ul className="file-list correction-files">
+        {files.map((path) => (
+          <li key={path} className="file-name" title={path}>
+            {baseName(path)}
+          </li>
+        ))}
+      </ul>
+
+      {error && <ErrorNotice error={error} />}
+      {scanning && <p role="status">{t("parcel.correction.scanning")}</p>}
+
+      {choosing && review !== null ? (
+        <div className="correction-label">
+          <p className="notice notice-warning">{t("parcel.correction.label_needed")}</p>
+          <details className="correction-scan">
+            <summary>{t("parcel.correction.scan_details")}</summary>
+            <ScanResults review={review} />
+          </details>
+          <LabelChooser
+            suggested={review.suggested}
+            initial={choice}
+            onNext={(chosen) => {
+              setChoice(chosen);
+              setChoosing(false);
+              setError(null);
+            }}
+          />
+          <div className="actions">
+            <button type="button" className="secondary" data-action="cancel-correction" onClick={onCancel}>
+              {t("parcel.correction.cancel")}
+            </button>
+          </div>
+        </div>
+      ) : (
+        <>
+          <div className="correction-chosen">
+            {choice === null ? (
+              <p>
+                {t("parcel.correction.same_label")} <LabelChip label={entry.label} />
+              </p>
+            ) : (
+              <>
+                <p>
+                  {t("parcel.correction.chosen_label")} <LabelChip label={choice.label} />
+                </p>
+                {choice.overrideReason !== null && (
+                  <p>{t("parcel.correction.reason", { reason: choice.overrideReason })}</p>
+                )}
+              </>
+            )}
+            {review !== null && (
+              <div className="actions">
+                <button
+                  type="button"
+                  className="secondary"
+                  data-action="change-label"
+                  disabled={sending}
+                  onClick={() => setChoosing(true)}
+                >
+                  {t("parcel.correction.change_label")}
+                </button>
+              </div>
+            )}
+          </div>
+          <div className="field">
+            <label htmlFor="correction-note">{t("parcel.correction.note_label")}</label>
+            <textarea
+              id="correction-note"
+              rows={3}
+              maxLength={MAX_NOTE_CHARS}
+              value={note}
+              aria-describedby="correction-note-hint"
+              onChange={(event) => setNote(event.target.value)}
+            />
+            <p id="correction-note-hint" className="hint">
+              {t("send.recipients.note_hint", { max: formatNumber(MAX_NOTE_CHARS, lang) })}
+            </p>
+          </div>
+          {sending && <p role="status">{t("parcel.correction.sending")}</p>}
+          <div className="actions">
+            <button type="button" className="secondary" data-action="cancel-correction" disabled={sending} onClick={onCancel}>
+              {t("parcel.correction.cancel")}
+            </button>
+            <button
+              type="button"
+              id="send-correction"
+              data-action="send-correction"
+              disabled={sending || scanning}
+              onClick={() => void send()}
+            >
+              {t("parcel.correction.send")}
+            </button>
+          </div>
+        </>
+      )}
+    </section>
+  );
+}
