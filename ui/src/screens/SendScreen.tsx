@@ -1,16 +1,21 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, toApiError, type Api } from "../api";
 import type { Contact } from "../bindings/Contact";
+import { MAX_NOTE_CHARS } from "../bindings/limits";
+import type { Label } from "../bindings/Label";
+import type { PseudonymPlan } from "../bindings/PseudonymPlan";
 import type { Queued } from "../bindings/Queued";
 import type { Review } from "../bindings/Review";
+import type { ScanReport } from "../bindings/ScanReport";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { LabelChip } from "../components/LabelChip";
 import { LabelChooser } from "../components/LabelChooser";
+import { PseudonymisePanel, fileName } from "../components/PseudonymisePanel";
 import { RoleList } from "../components/RoleList";
 import { ScanResults } from "../components/ScanResults";
 import { formatList, formatNumber } from "../format";
-import type { LabelChoice } from "../labels";
+import { rank, type LabelChoice } from "../labels";
 
 type Step =
   | { step: "pick" }
@@ -22,17 +27,53 @@ type Step =
 
 const STEP_ORDER = ["pick", "review", "label", "recipients"] as const;
 
-/** The longest note Rust accepts (`MAX_NOTE_CHARS` in crates/core/src/parcel/manifest.rs). */
-export const MAX_NOTE_CHARS = 4000;
+/** The longest note core accepts (generated from its constant). */
+export { MAX_NOTE_CHARS };
 
 export interface SendScreenProps {
-  api: Pick<Api, "pickFiles" | "scanFiles" | "contacts" | "send">;
+  api: Pick<
+    Api,
+    | "pickFiles"
+    | "scanFiles"
+    | "contacts"
+    | "send"
+    | "suggestPseudonymisation"
+    | "pseudonymiseFile"
+    | "importPseudonymKey"
+    | "pickKeyFile"
+  >;
+}
+
+/** Files whose scan suggests one of these labels are offered a pseudonymised copy. */
+const PSEUDONYMISE_LABELS: ReadonlySet<Label> = new Set<Label>(["highly-confidential", "confidential"]);
+
+/** A file the flow sends as its pseudonymised copy (keyed by the copy's path). */
+interface CopyInUse {
+  /** The file the sender picked, unchanged. */
+  original: string;
+  /** The original's scan, back in the review if the sender returns to the original. */
+  report: ScanReport;
+}
+
+/** The most sensitive label of the reports (`public` for none), as `Review.suggested` is. */
+function mostSensitive(reports: readonly ScanReport[]): Label {
+  let label: Label = "public";
+  for (const report of reports) if (rank(report.suggested_label) > rank(label)) label = report.suggested_label;
+  return label;
+}
+
+/** The review with the file at `index` replaced: its path and its scan. */
+function replaceFile(paths: string[], review: Review, index: number, path: string, report: ScanReport) {
+  const nextPaths = paths.map((p, i) => (i === index ? path : p));
+  const reports = review.reports.map((r, i) => (i === index ? report : r));
+  return { paths: nextPaths, review: { reports, suggested: mostSensitive(reports) } };
 }
 
 /**
- * Send: pick files → what the scan found → label → recipients and note → sealed into the
- * outbox. Sealing never waits for the network: the parcel waits in the outbox and the
- * background sync uploads it when the relay can be reached.
+ * Send: pick files → what the scan found (and, optionally, a pseudonymised copy of a table to
+ * send instead) → label → recipients and note → sealed into the outbox. Sealing never waits
+ * for the network: the parcel waits in the outbox and the background sync uploads it when the
+ * relay can be reached.
  */
 export function SendScreen({ api }: SendScreenProps) {
   const { t, i18n } = useTranslation();
@@ -43,6 +84,14 @@ export function SendScreen({ api }: SendScreenProps) {
   // (the default recipients are ticked when the list arrives).
   const [recipients, setRecipients] = useState<string[] | null>(null);
   const [note, setNote] = useState("");
+  // The pseudonymise step: the plans suggested per picked path, the copies sent instead of
+  // their originals, and the file (index in the list) whose panel is open.
+  const [plans, setPlans] = useState<Record<string, PseudonymPlan>>({});
+  const [copies, setCopies] = useState<Record<string, CopyInUse>>({});
+  const [panel, setPanel] = useState<number | null>(null);
+  const planRequest = useRef(0);
+  // The file whose "Make a pseudonymised copy instead" button takes the focus next.
+  const [focusOffer, setFocusOffer] = useState<string | null>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
   const firstRender = useRef(true);
   const lang = i18n.language;
@@ -56,17 +105,85 @@ export function SendScreen({ api }: SendScreenProps) {
     headingRef.current?.focus();
   }, [state.step]);
 
+  useEffect(() => {
+    if (focusOffer === null) return;
+    setFocusOffer(null);
+    const buttons = document.querySelectorAll<HTMLElement>('[data-action="pseudonymise"]');
+    const button = [...buttons].find((candidate) => candidate.dataset.file === focusOffer);
+    if (button) button.focus();
+    else headingRef.current?.focus();
+  }, [focusOffer]);
+
   function startOver() {
     setError(null);
     setNoFiles(false);
     setRecipients(null);
     setNote("");
+    resetPseudonymise();
     setState({ step: "pick" });
+  }
+
+  function resetPseudonymise() {
+    planRequest.current += 1;
+    setPlans({});
+    setCopies({});
+    setPanel(null);
+  }
+
+  /**
+   * Asks for a plan for each file the scan calls confidential or highly confidential. The step
+   * is optional: a file without a plan (or whose suggestion failed) is simply not offered one.
+   */
+  function suggestPlans(paths: string[], review: Review) {
+    const request = planRequest.current;
+    paths.forEach((path, index) => {
+      const report = review.reports[index];
+      if (!report || !report.scanned || !PSEUDONYMISE_LABELS.has(report.suggested_label)) return;
+      api.suggestPseudonymisation(path).then(
+        (plan) => {
+          if (plan && planRequest.current === request) setPlans((all) => ({ ...all, [path]: plan }));
+        },
+        () => undefined,
+      );
+    });
+  }
+
+  /** "Send the copy instead": the copy takes the original's place in the list and the review. */
+  function takeCopy(index: number, copyPath: string, scan: ScanReport) {
+    if (state.step !== "review") return;
+    const original = state.paths[index];
+    const report = state.review.reports[index];
+    if (original === undefined || report === undefined) return;
+    setCopies((all) => ({ ...all, [copyPath]: { original, report } }));
+    // A label chosen for the original's suggestion is chosen again for the copy's.
+    setState({ ...state, ...replaceFile(state.paths, state.review, index, copyPath, scan), choice: null });
+    closePanel();
+  }
+
+  /** Back to the original for a file that was to be sent as its copy. */
+  function takeOriginal(index: number) {
+    if (state.step !== "review") return;
+    const copy = copies[state.paths[index] ?? ""];
+    if (!copy) return;
+    setState({ ...state, ...replaceFile(state.paths, state.review, index, copy.original, copy.report), choice: null });
+    setFocusOffer(copy.original);
+  }
+
+  function closePanel() {
+    setPanel(null);
+    headingRef.current?.focus();
+  }
+
+  /** "Keep the original": back to the review, on the button that opened the panel. */
+  function keepOriginal(path: string) {
+    setPanel(null);
+    setFocusOffer(path);
   }
 
   async function choose() {
     setError(null);
     setNoFiles(false);
+    resetPseudonymise();
     let paths: string[];
     try {
       paths = await api.pickFiles();
@@ -82,6 +199,7 @@ export function SendScreen({ api }: SendScreenProps) {
     try {
       const review = await api.scanFiles(paths);
       setState({ step: "review", paths, review, choice: null });
+      suggestPlans(paths, review);
     } catch (caught) {
       setError(toApiError(caught));
       setState({ step: "pick" });
@@ -123,20 +241,43 @@ export function SendScreen({ api }: SendScreenProps) {
 
       {state.step === "review" && (
         <div className="step-review">
-          <ScanResults review={state.review} />
-          <div className="actions">
-            <button type="button" className="secondary" onClick={() => setState({ step: "pick" })}>
-              {t("common.back")}
-            </button>
-            <button type="button" id="review-next" onClick={() => setState({ ...state, step: "label" })}>
-              {t("common.next")}
-            </button>
-          </div>
+          {panel !== null && state.paths[panel] !== undefined && plans[state.paths[panel]!] ? (
+            <PseudonymisePanel
+              key={state.paths[panel]}
+              api={api}
+              path={state.paths[panel]!}
+              plan={plans[state.paths[panel]!]!}
+              report={state.review.reports[panel]}
+              onUseCopy={(copyPath, scan) => takeCopy(panel, copyPath, scan)}
+              onKeepOriginal={() => keepOriginal(state.paths[panel]!)}
+            />
+          ) : (
+            <>
+              <ScanResults review={state.review} />
+              <PseudonymiseOffers
+                paths={state.paths}
+                reports={state.review.reports}
+                plans={plans}
+                copies={copies}
+                onOpen={setPanel}
+                onUseOriginal={takeOriginal}
+              />
+              <div className="actions">
+                <button type="button" className="secondary" onClick={() => setState({ step: "pick" })}>
+                  {t("common.back")}
+                </button>
+                <button type="button" id="review-next" onClick={() => setState({ ...state, step: "label" })}>
+                  {t("common.next")}
+                </button>
+              </div>
+            </>
+          )}
         </div>
       )}
 
       {state.step === "label" && (
         <div className="step-label">
+          <CopyNotes paths={state.paths} copies={copies} />
           <p>
             {t("send.review.suggested")}: <LabelChip label={state.review.suggested} />
           </p>
@@ -148,6 +289,8 @@ export function SendScreen({ api }: SendScreenProps) {
           />
         </div>
       )}
+
+      {state.step === "recipients" && <CopyNotes paths={state.paths} copies={copies} />}
 
       {state.step === "recipients" && (
         <RecipientsStep
@@ -188,6 +331,88 @@ export function SendScreen({ api }: SendScreenProps) {
         </div>
       )}
     </section>
+  );
+}
+
+interface PseudonymiseOffersProps {
+  paths: string[];
+  reports: ScanReport[];
+  plans: Record<string, PseudonymPlan>;
+  copies: Record<string, CopyInUse>;
+  onOpen: (index: number) => void;
+  onUseOriginal: (index: number) => void;
+}
+
+/**
+ * Below the scan results: "Make a pseudonymised copy instead" for each file that has a
+ * suggested plan, and for each file already replaced by its copy, a way back to the original.
+ * Nothing at all when no file has a plan (the flow is then exactly as before).
+ */
+function PseudonymiseOffers({ paths, reports, plans, copies, onOpen, onUseOriginal }: PseudonymiseOffersProps) {
+  const { t } = useTranslation();
+  const id = useId();
+  const items = paths
+    .map((path, index) => ({ path, index, copy: copies[path], plan: plans[path] }))
+    .filter((item) => item.copy !== undefined || item.plan !== undefined);
+  if (items.length === 0) return null;
+  return (
+    <section className="pseudonymise-offers" data-testid="pseudonymise-offers" aria-labelledby={`${id}-title`}>
+      <h3 id={`${id}-title`}>{t("pseudonymise.offers.title")}</h3>
+      <p>{t("pseudonymise.offers.intro")}</p>
+      <ul>
+        {items.map(({ path, index, copy }) => {
+          const textId = `${id}-file-${index}`;
+          return copy ? (
+            <li key={`${index}-${path}`} className="pseudonymise-offer" data-copy={path}>
+              <p id={textId}>
+                {t("pseudonymise.offers.using_copy", { file: fileName(copy.original), copy: fileName(path) })}
+              </p>
+              <button
+                type="button"
+                className="secondary"
+                data-action="use-original"
+                data-file={copy.original}
+                aria-describedby={textId}
+                onClick={() => onUseOriginal(index)}
+              >
+                {t("pseudonymise.offers.use_original")}
+              </button>
+            </li>
+          ) : (
+            <li key={`${index}-${path}`} className="pseudonymise-offer">
+              <p id={textId} className="file-name">
+                {reports[index]?.file ?? fileName(path)}
+              </p>
+              <button
+                type="button"
+                data-action="pseudonymise"
+                data-file={path}
+                aria-describedby={textId}
+                onClick={() => onOpen(index)}
+              >
+                {t("pseudonymise.offers.button")}
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}
+
+/** In the later steps: which files go as their pseudonymised copy. */
+function CopyNotes({ paths, copies }: { paths: string[]; copies: Record<string, CopyInUse> }) {
+  const { t } = useTranslation();
+  const used = paths.filter((path) => copies[path] !== undefined);
+  if (used.length === 0) return null;
+  return (
+    <ul className="copy-notes" data-testid="copy-in-use">
+      {used.map((path) => (
+        <li key={path}>
+          {t("pseudonymise.summary.copy", { file: fileName(copies[path]!.original), copy: fileName(path) })}
+        </li>
+      ))}
+    </ul>
   );
 }
 
