@@ -290,6 +290,33 @@ pub fn first_paint() {
     }
 }
 
+/// The longest notification text shown: a notification is a line or two, and the text comes
+/// from the UI, which counts parcels; anything longer is a mistake, not a message.
+const MAX_NOTIFICATION_CHARS: usize = 300;
+
+/// Shows a desktop notification. The UI words it (in the user's language, counts only: a
+/// notification may show on a locked screen or a projector, so it never names a sender, a file
+/// or a label) when a sync pass brings parcels or receipts. Without a notification service (a
+/// bare X server, a headless test) nothing is shown and nothing fails: the screens still list
+/// everything.
+#[tauri::command]
+pub fn notify(app: AppHandle, body: String) -> Result<(), AppError> {
+    use tauri_plugin_notification::NotificationExt;
+    if body.trim().is_empty() || body.chars().count() > MAX_NOTIFICATION_CHARS {
+        return Err(AppError::new(
+            "invalid-argument",
+            format!("a notification is 1 to {MAX_NOTIFICATION_CHARS} characters"),
+        ));
+    }
+    let _ = app
+        .notification()
+        .builder()
+        .title("Sealpost")
+        .body(body)
+        .show();
+    Ok(())
+}
+
 fn as_paths(paths: &[String]) -> Vec<&Path> {
     paths.iter().map(Path::new).collect()
 }

@@ -45,6 +45,7 @@ pub fn run() {
             commands::sync_now,
             commands::sync_status,
             commands::first_paint,
+            commands::notify,
             commands::correct_parcel,
             commands::delete_parcel,
             onboarding::create_identity,

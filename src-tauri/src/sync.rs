@@ -126,7 +126,6 @@ fn run(
             s.last_pass_at = Some(now_text());
             match outcome {
                 Ok(report) => {
-                    notify(&reporter.app, &report);
                     s.online = Some(report.reached_relay);
                     s.error = None;
                     s.report = Some(report);
@@ -141,53 +140,6 @@ fn run(
             Ok(()) | Err(RecvTimeoutError::Timeout) => while poked.try_recv().is_ok() {},
             Err(RecvTimeoutError::Disconnected) => return,
         }
-    }
-}
-
-/// What a desktop notification says about a pass: counts only. A notification may show on a
-/// locked screen or a projector, so it never names a sender, a file or a label.
-pub fn notice(report: &SyncReport) -> Option<String> {
-    let count = |kinds: &[&str]| {
-        report
-            .received
-            .iter()
-            .filter(|r| kinds.contains(&r.kind.as_str()))
-            .count()
-    };
-    let parcels = count(&["data", "correction", "product"]);
-    let receipts = count(&["receipt"]);
-    let requests = count(&["deletion-request"]);
-    let mut parts = Vec::new();
-    match parcels {
-        0 => {}
-        1 => parts.push("1 new parcel".to_owned()),
-        n => parts.push(format!("{n} new parcels")),
-    }
-    match receipts {
-        0 => {}
-        1 => parts.push("1 receipt for a parcel you sent".to_owned()),
-        n => parts.push(format!("{n} receipts for parcels you sent")),
-    }
-    match requests {
-        0 => {}
-        1 => parts.push("1 deletion request".to_owned()),
-        n => parts.push(format!("{n} deletion requests")),
-    }
-    (!parts.is_empty()).then(|| parts.join(", "))
-}
-
-/// Shows the pass's [`notice`] as a desktop notification. Without a notification service
-/// (a bare X server, a headless test) nothing is shown; the app's own screens still list
-/// everything.
-fn notify(app: &AppHandle, report: &SyncReport) {
-    use tauri_plugin_notification::NotificationExt;
-    if let Some(body) = notice(report) {
-        let _ = app
-            .notification()
-            .builder()
-            .title("Sealpost")
-            .body(body)
-            .show();
     }
 }
 
@@ -278,45 +230,5 @@ fn phase_name(phase: Phase) -> &'static str {
         Phase::Uploading => "uploading",
         Phase::Downloading => "downloading",
         _ => "working",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use sealpost_core::mailroom::{Person, Received};
-
-    fn received(kind: &str) -> Received {
-        Received {
-            parcel_id: "p".into(),
-            kind: kind.into(),
-            sender: Person {
-                member_id: "m".into(),
-                name: "Daw Aye Aye".into(),
-                org: "Shwe Relief".into(),
-            },
-            summary: "highly-confidential".into(),
-        }
-    }
-
-    #[test]
-    fn a_notice_counts_and_names_nothing() {
-        assert_eq!(notice(&SyncReport::default()), None);
-        let report = SyncReport {
-            received: vec![
-                received("data"),
-                received("correction"),
-                received("receipt"),
-                received("deletion-request"),
-                received("deletion-request"),
-            ],
-            ..SyncReport::default()
-        };
-        let text = notice(&report).unwrap();
-        assert_eq!(
-            text,
-            "2 new parcels, 1 receipt for a parcel you sent, 2 deletion requests"
-        );
-        assert!(!text.contains("Aye") && !text.contains("confidential"));
     }
 }

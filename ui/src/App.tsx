@@ -6,6 +6,7 @@ import type { Session } from "./bindings/Session";
 import { ErrorNotice } from "./components/ErrorNotice";
 import { formatDateTime } from "./format";
 import { LANGUAGES, storeLanguage, type Language } from "./i18n";
+import { useSyncNotifications } from "./notifications";
 import { ClusterScreen } from "./screens/ClusterScreen";
 import { InboxScreen } from "./screens/InboxScreen";
 import { OnboardingScreen } from "./screens/OnboardingScreen";
@@ -32,7 +33,8 @@ type Gate =
 /**
  * The shell of the app: asks Rust who this app belongs to, then shows onboarding (no
  * identity), the unlock screen (locked), or the screens. The background sync starts with the
- * unlock; its status drives the header's indicator and the lists' refreshes.
+ * unlock; its status drives the header's indicator and the lists' refreshes, and its passes the
+ * desktop notifications.
  */
 export function App({ api }: AppProps) {
   const { t } = useTranslation();
@@ -64,6 +66,8 @@ export function App({ api }: AppProps) {
   const member = unlocked && session.cluster?.member === true;
   const showSession = useCallback((next: Session) => setGate({ state: "ready", session: next }), []);
   const feed = useSyncFeed(api, unlocked);
+  // Desktop notifications only once the screens that list what came are there to open.
+  useSyncNotifications(api, member);
 
   // After a navigation, or once unlocked, put keyboard focus on the new screen.
   useEffect(() => {

@@ -278,6 +278,16 @@ export async function syncNow(): Promise<void> {
   await call<null>("sync_now");
 }
 
+/**
+ * Shows a desktop notification titled "Sealpost" with `body` (1 to 300 characters; rejects with
+ * `invalid-argument` otherwise). The UI words it, so that it is in the reader's language; it
+ * must never name a sender, a file or a label, since it may show on a locked screen. Without a
+ * notification service the shell shows nothing and still resolves.
+ */
+export async function notify(body: string): Promise<void> {
+  await call<null>("notify", { body });
+}
+
 /** The background sync's latest state (for a screen that has not had an event yet). */
 export function syncStatus(): Promise<SyncStatus> {
   return call<SyncStatus>("sync_status");
@@ -328,6 +338,7 @@ export interface Api {
   syncNow: typeof syncNow;
   syncStatus: typeof syncStatus;
   onSyncStatus: typeof onSyncStatus;
+  notify: typeof notify;
   correctParcel: typeof correctParcel;
   deleteParcel: typeof deleteParcel;
   createIdentity: typeof createIdentity;
@@ -368,6 +379,7 @@ export const api: Api = {
   syncNow,
   syncStatus,
   onSyncStatus,
+  notify,
   correctParcel,
   deleteParcel,
   createIdentity,

@@ -24,6 +24,7 @@ export function fakeApi(overrides: Partial<Api> = {}): Api & { emitSync: (status
       listeners.add(callback);
       return () => listeners.delete(callback);
     }),
+    notify: vi.fn(async () => {}),
     correctParcel: vi.fn(async () => ({ parcel_id: "corr-1", kind: "correction", size: 1, recipients: [] })),
     deleteParcel: vi.fn(async (parcelId: string) => ({ parcel_id: parcelId, request_id: "del-1", recipients: [] })),
     createIdentity: vi.fn(async () => unlockedSession),
