@@ -1,10 +1,17 @@
-//! The desktop app in its real webview, end to end: two `sealpost-desktop` instances (a
-//! partner's and an IMO's, each with its own data directory) on an Xvfb display, driven
-//! through `tauri-driver` and Debian's `WebKitWebDriver`, against a real relay. The partner
-//! picks a beneficiary list in the native file dialog, the app's scan marks it
-//! highly-confidential, the partner sends it to the IMO; the IMO sees the verified sender and
-//! the label and opens it; the partner sees the `opened` receipt. Every step leaves a
-//! screenshot in `target/tmp/desktop-e2e/` to look at.
+//! The desktop app in its real webview, end to end: `sealpost-desktop` instances (each with its
+//! own data directory) on an Xvfb display, driven through `tauri-driver` and Debian's
+//! `WebKitWebDriver`, against a real relay.
+//!
+//! - A partner picks a beneficiary list in the native file dialog, the app's scan marks it
+//!   highly-confidential, the partner sends it to the IMO; the IMO sees the verified sender and
+//!   the label and opens it; the partner sees the `opened` receipt, asks for the parcel's
+//!   deletion and sees the `deleted` receipt once the IMO's app erased its copies.
+//! - A coordinator's app makes an invite; a newcomer's app creates an identity and joins with
+//!   the code; the coordinator approves the request showing the newcomer's fingerprint; the
+//!   newcomer's app is admitted and shows the members' safety numbers.
+//!
+//! Every step leaves a screenshot in `target/tmp/desktop-e2e*/` to look at, and the widest
+//! screens are checked in Burmese at 200 % zoom.
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -16,7 +23,7 @@ use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-use crate::mailroom::{Cluster, IMO, PARTNER, beneficiary_list};
+use crate::mailroom::{COORDINATOR, Cluster, IMO, PARTNER, beneficiary_list};
 use crate::util::PASSPHRASE;
 
 /// The longest any one step may take: a cold WebKit start on a busy 2-core CI runner is the
@@ -333,6 +340,34 @@ impl App {
         self.find("#sync-now").await;
     }
 
+    /// The screen in Burmese, then at 200 % zoom: a screenshot of each, and no sideways
+    /// scrolling at 200 % (the text must wrap, not run off the window).
+    async fn burmese_at_200_percent(&self, step: &str) {
+        self.click(".language-switch button[lang=my]").await;
+        self.find("html[lang=my]").await;
+        self.shot(&format!("{step}-burmese")).await;
+        let overflow = self
+            .client
+            .execute(
+                "document.documentElement.style.zoom = '2';
+                 return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+                vec![],
+            )
+            .await
+            .expect("zoom the page");
+        self.shot(&format!("{step}-burmese-200-percent")).await;
+        assert_eq!(
+            overflow.as_i64(),
+            Some(0),
+            "{}: at 200 % zoom the {step} screen scrolls sideways by {overflow} px",
+            self.who
+        );
+        self.client
+            .execute("document.documentElement.style.zoom = '';", vec![])
+            .await
+            .expect("reset the zoom");
+    }
+
     async fn go_to(&self, screen: &str) {
         self.click(&format!("nav [data-screen={screen}]")).await;
     }
@@ -356,15 +391,9 @@ fn a_partner_sends_a_highly_confidential_sheet_and_the_imo_opens_it_in_the_deskt
         "to-send/kyaukme-distribution.csv",
         "MARKER-Nandar-4410",
     );
-    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("desktop-e2e");
-    let _ = std::fs::remove_dir_all(&shots);
-    std::fs::create_dir_all(&shots).expect("create the screenshot folder");
+    let shots = screenshot_folder("desktop-e2e");
     let display = Display::start();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    runtime.block_on(async {
+    steps(async {
         let started = Instant::now();
         let partner = App::launch(
             &tools,
@@ -453,25 +482,36 @@ fn a_partner_sends_a_highly_confidential_sheet_and_the_imo_opens_it_in_the_deskt
             .await;
         partner.shot("receipt").await;
 
-        // The same screen in Burmese, then at 200 % zoom: still no horizontal scrolling.
-        partner.click(".language-switch button[lang=my]").await;
-        partner.find("html[lang=my]").await;
-        partner.shot("receipt-burmese").await;
-        let overflow = partner
-            .client
-            .execute(
-                "document.documentElement.style.zoom = '2';
-                 return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
-                vec![],
-            )
-            .await
-            .expect("zoom the page");
-        partner.shot("receipt-burmese-200-percent").await;
-        assert_eq!(
-            overflow.as_i64(),
-            Some(0),
-            "at 200 % zoom the page scrolls sideways by {overflow} px"
+        // The partner asks for the parcel's deletion: the IMO's app erases its copy (and the
+        // folder it opened it into) at its next sync and says so with a `deleted` receipt.
+        partner
+            .click(&format!("{sent_row} [data-action=delete]"))
+            .await;
+        partner.find("[role=dialog]").await;
+        partner.shot("confirm-delete").await;
+        partner.click("[role=dialog] #confirm-delete").await;
+        partner.find("[data-testid=parcel-outcome]").await;
+        // Both apps sync until the receipt is back: the request has to reach the relay, the
+        // IMO's app, and its receipt the partner's.
+        let deleted = format!("{sent_row} [data-receipt=deleted]");
+        let deadline = Instant::now() + STEP;
+        while partner.client.find(Locator::Css(&deleted)).await.is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "partner: no deleted receipt after syncing both apps for {STEP:?}"
+            );
+            imo.click("#sync-now").await;
+            partner.click("#sync-now").await;
+            tokio::time::sleep(Duration::from_secs(3)).await;
+        }
+        partner.shot("deleted").await;
+        assert!(
+            !opened.exists(),
+            "the IMO's opened copy {} is still there after the deletion",
+            opened.display()
         );
+
+        partner.burmese_at_200_percent("sent").await;
 
         imo.client.close().await.expect("end the IMO's session");
         partner
@@ -479,5 +519,204 @@ fn a_partner_sends_a_highly_confidential_sheet_and_the_imo_opens_it_in_the_deskt
             .close()
             .await
             .expect("end the partner's session");
+    });
+}
+
+/// An empty folder for a test's screenshots, under the integration tests' target folder.
+fn screenshot_folder(name: &str) -> PathBuf {
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&shots);
+    std::fs::create_dir_all(&shots).expect("create the screenshot folder");
+    shots
+}
+
+/// Runs a test's WebDriver steps to the end (one thread: the steps are sequential).
+fn steps(work: impl Future<Output = ()>) {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+        .block_on(work);
+}
+
+/// Sets a form field's value by typing into it.
+async fn type_into(app: &App, css: &str, text: &str) {
+    app.find(css)
+        .await
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("{}: cannot type into {css}: {e}", app.who));
+}
+
+#[test]
+fn a_newcomer_joins_in_the_app_and_the_coordinator_approves_in_the_app() {
+    let Some(tools) = Tools::find() else {
+        return;
+    };
+    let cluster = Cluster::new();
+    let newcomer_home = cluster.sandbox.home("newcomer");
+    let shots = screenshot_folder("desktop-e2e-join");
+    let display = Display::start();
+    steps(async {
+        let started = Instant::now();
+        // The coordinator's app makes an invite: the code as text and as a QR code.
+        let coordinator = App::launch(
+            &tools,
+            &display,
+            "coordinator",
+            &cluster.home(COORDINATOR),
+            &shots,
+            started,
+        )
+        .await;
+        coordinator.unlock().await;
+        coordinator.go_to("cluster").await;
+        type_into(&coordinator, "#invite-org", "Karen Relief").await;
+        coordinator.click("#create-invite").await;
+        let code = coordinator
+            .find("[data-testid=invite-code]")
+            .await
+            .text()
+            .await
+            .expect("the invite code");
+        assert!(
+            code.trim().starts_with("SP-"),
+            "not an invite code: {code:?}"
+        );
+        coordinator.find("[data-testid=invite-qr]").await;
+        coordinator.shot("invite").await;
+
+        // A newcomer's app on a computer with no identity: onboarding.
+        let newcomer = App::launch(
+            &tools,
+            &display,
+            "newcomer",
+            &newcomer_home,
+            &shots,
+            started,
+        )
+        .await;
+        type_into(&newcomer, "#identity-name", "Naw Htoo").await;
+        type_into(&newcomer, "#identity-org", "Karen Relief").await;
+        newcomer.shot("create-identity").await;
+        newcomer.click("#create-identity").await;
+        // With an OS keyring the keys go there; without one the app asks for a passphrase.
+        let deadline = Instant::now() + STEP;
+        loop {
+            if newcomer
+                .client
+                .find(Locator::Css("#invite-code"))
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            if newcomer
+                .client
+                .find(Locator::Css("#identity-passphrase"))
+                .await
+                .is_ok()
+            {
+                type_into(&newcomer, "#identity-passphrase", PASSPHRASE).await;
+                type_into(&newcomer, "#identity-passphrase-again", PASSPHRASE).await;
+                newcomer.shot("identity-passphrase").await;
+                newcomer.click("#create-identity").await;
+                newcomer.find("#invite-code").await;
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "newcomer: no join step after creating the identity"
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        type_into(&newcomer, "#invite-code", code.trim()).await;
+        newcomer.shot("join").await;
+        newcomer.click("#join-cluster").await;
+        let fingerprint = newcomer
+            .find("[data-testid=my-fingerprint]")
+            .await
+            .text()
+            .await
+            .expect("the newcomer's fingerprint");
+        newcomer.find("[data-testid=join-waiting]").await;
+        // The relay refuses a newcomer's login until the approval, yet it answered: the app
+        // must say online (a newcomer told "offline" while the relay works goes looking for a
+        // network problem that is not there).
+        newcomer
+            .find("[data-testid=sync-indicator][data-state=online]")
+            .await;
+        newcomer.shot("waiting").await;
+
+        // The coordinator sees the request with the same fingerprint (compared by phone in
+        // real life), approves it, and the new roster goes to the relay.
+        let request = "[data-testid=request-row]";
+        let deadline = Instant::now() + STEP;
+        while coordinator
+            .client
+            .find(Locator::Css(request))
+            .await
+            .is_err()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "coordinator: the join request never showed"
+            );
+            coordinator.click("#refresh-requests").await;
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+        let row_text = coordinator.find(request).await.text().await.unwrap();
+        assert!(
+            row_text.contains(fingerprint.trim()),
+            "the request shows another fingerprint than the newcomer's {fingerprint:?}: {row_text}"
+        );
+        coordinator.shot("request").await;
+        coordinator
+            .click(&format!("{request} [data-action=approve]"))
+            .await;
+        coordinator.find("[role=dialog]").await;
+        coordinator.shot("confirm-approve").await;
+        coordinator.click("[role=dialog] #confirm-approve").await;
+        coordinator.find("[data-testid=roster-changed]").await;
+        coordinator.shot("approved").await;
+
+        // The newcomer's app notices the roster that lists them and shows the screens.
+        let deadline = Instant::now() + STEP;
+        while newcomer
+            .client
+            .find(Locator::Css("nav [data-screen=send]"))
+            .await
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "newcomer: never admitted");
+            if let Ok(check) = newcomer.client.find(Locator::Css("#check-approval")).await {
+                let _ = check.click().await;
+            }
+            tokio::time::sleep(Duration::from_secs(3)).await;
+        }
+        newcomer.shot("admitted").await;
+        newcomer.go_to("cluster").await;
+        newcomer
+            .find("[data-testid=member-row] [data-testid=safety-number]")
+            .await;
+        newcomer.shot("members").await;
+        newcomer.go_to("settings").await;
+        newcomer.find("[data-testid=my-fingerprint]").await;
+        newcomer.shot("settings").await;
+        // The widest screens, in Burmese and at 200 % zoom.
+        coordinator.burmese_at_200_percent("cluster").await;
+        newcomer.go_to("cluster").await;
+        newcomer.burmese_at_200_percent("members").await;
+
+        newcomer
+            .client
+            .close()
+            .await
+            .expect("end the newcomer's session");
+        coordinator
+            .client
+            .close()
+            .await
+            .expect("end the coordinator's session");
     });
 }

@@ -1,7 +1,8 @@
 //! Parcels through a real relay, end to end: a coordinator, an IMO and two partners enrol
 //! through the relay, then send, sync, open, get receipts back, correct and delete — and
 //! afterwards nothing readable is left on the relay. Also: the encrypted store, the audit
-//! log's tamper evidence, offline sending, and a removed member being shut out.
+//! log's tamper evidence, offline sending, a removed member being shut out, the IMO's bulk
+//! open past a damaged parcel, and the partner's sharing log exported as CSV and HTML.
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -125,16 +126,21 @@ impl Cluster {
             .clone()
     }
 
-    /// The events of the receipts `member` holds for `parcel` from `recipient`.
-    pub(crate) fn receipts(&self, member: &str, parcel: &str, recipient: &str) -> Vec<Value> {
+    /// `member`'s sent-list entry for `parcel`.
+    pub(crate) fn sent_entry(&self, member: &str, parcel: &str) -> Value {
         let sent = self.json(member, &["sent"]).succeeds().json();
-        let entry = sent["parcels"]
+        sent["parcels"]
             .as_array()
             .expect("parcels")
             .iter()
             .find(|p| p["parcel_id"] == parcel)
             .unwrap_or_else(|| panic!("{parcel} is not in {member}'s sent list: {sent}"))
-            .clone();
+            .clone()
+    }
+
+    /// The events of the receipts `member` holds for `parcel` from `recipient`.
+    pub(crate) fn receipts(&self, member: &str, parcel: &str, recipient: &str) -> Vec<Value> {
+        let entry = self.sent_entry(member, parcel);
         entry["recipients"]
             .as_array()
             .expect("recipients")
@@ -652,4 +658,297 @@ fn label_retention_erases_received_parcels_and_another_members_keys_cannot_open_
         .json(PARTNER, &["inbox"])
         .run()
         .assert_json_error("store-key", "none of your keys opens it");
+}
+
+#[test]
+fn an_imo_opens_every_new_parcel_at_once_and_one_damaged_parcel_stops_nothing() {
+    let cluster = Cluster::new();
+    let mut parcels = Vec::new();
+    for i in 0..3 {
+        let list = township_figures(
+            &cluster.sandbox,
+            &format!("figures-{i}.csv"),
+            &format!("PLAN-bulk-{i}"),
+        );
+        parcels.push(cluster.send(PARTNER, &[&list], "confidential"));
+    }
+    let list = beneficiary_list(&cluster.sandbox, "households.csv", "BULK-HH");
+    let highly = cluster.send(PARTNER2, &[&list], "highly-confidential");
+    parcels.push(highly.clone());
+    cluster.sync(IMO);
+
+    // One parcel is damaged in the IMO's vault (a disk error, a tampered backup).
+    let damaged = parcels[1].clone();
+    let vault = cluster.home(IMO).join("vault");
+    let file = std::fs::read_dir(&vault)
+        .expect("the vault")
+        .map(|e| e.expect("a vault entry").path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(&damaged)
+        })
+        .expect("the damaged parcel's sealed file");
+    let mut bytes = std::fs::read(&file).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x55;
+    std::fs::write(&file, bytes).unwrap();
+
+    // A highly confidential parcel among them: without a terminal to ask, nothing is written
+    // until --yes says the IMO knows.
+    let out = cluster.sandbox.path("opened-all");
+    let out_arg = out.to_str().unwrap();
+    cluster
+        .json(IMO, &["open", "--all", "-o", out_arg])
+        .run()
+        .assert_failed_with("--yes");
+    assert!(!out.exists(), "nothing is written before the confirmation");
+
+    let report = cluster.sandbox.path("open-report.csv");
+    let report_arg = report.to_str().unwrap();
+    let run = cluster
+        .json(
+            IMO,
+            &[
+                "open", "--all", "--yes", "-o", out_arg, "--report", report_arg,
+            ],
+        )
+        .run();
+    run.assert_failed_with("1 of 4 parcels could not be opened");
+    let result = run.json();
+    assert_eq!(result["opened"], 3, "{result}");
+    assert_eq!(result["failed"], 1, "{result}");
+    let lines = result["parcels"].as_array().expect("parcels");
+    assert_eq!(lines.len(), 4, "{result}");
+    for line in lines {
+        let id = text(line, "parcel_id");
+        if id == damaged {
+            assert_eq!(line["outcome"], "failed", "{line}");
+            assert!(line["dir"].is_null(), "{line}");
+            assert!(!text(line, "error").is_empty(), "{line}");
+            assert!(!out.join(id).join("figures-1.csv").exists());
+        } else {
+            assert_eq!(line["outcome"], "opened", "{line}");
+            assert!(
+                out.join(id).read_dir().expect("its folder").count() == 1,
+                "{line}"
+            );
+        }
+    }
+    assert!(
+        out.join(&highly).join("households.csv").exists(),
+        "the highly confidential parcel opened into its own folder"
+    );
+    // The CSV report, for the IMO's spreadsheet: a header and one row per parcel.
+    let csv = std::fs::read_to_string(&report).expect("the CSV report");
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 5, "{csv}");
+    assert!(
+        rows[0].starts_with("parcel_id,received_at,sender,"),
+        "{csv}"
+    );
+    let damaged_row = rows
+        .iter()
+        .find(|r| r.starts_with(damaged.as_str()))
+        .expect("the damaged parcel's row");
+    assert!(damaged_row.contains(",failed,"), "{damaged_row}");
+    assert_eq!(
+        rows.iter().filter(|r| r.contains(",opened,")).count(),
+        3,
+        "{csv}"
+    );
+    // An existing report is never replaced, and nothing is opened before that is known.
+    cluster
+        .json(IMO, &["open", "--all", "--yes", "--report", report_arg])
+        .run()
+        .assert_failed_with("already exists");
+
+    // The opened ones are not chosen again; the damaged one still is, and fails again.
+    let again = cluster.json(IMO, &["open", "--all", "--yes"]).run();
+    again.assert_failed_with("1 of 1 parcels");
+    assert_eq!(again.json()["parcels"][0]["parcel_id"], damaged.as_str());
+    // --since a day to come: nothing chosen.
+    let none = cluster
+        .json(IMO, &["open", "--all", "--since", "2999-01-01"])
+        .succeeds()
+        .json();
+    assert_eq!(none["parcels"], serde_json::json!([]), "{none}");
+    cluster
+        .json(IMO, &["open", "--all", "--since", "last week"])
+        .run()
+        .assert_failed_with("YYYY-MM-DD");
+
+    // The senders learn which parcels were opened: the damaged one got no `opened` receipt.
+    cluster.sync(PARTNER);
+    assert!(events(&cluster.receipts(PARTNER, &parcels[0], IMO)).contains(&"opened"));
+    assert!(!events(&cluster.receipts(PARTNER, &damaged, IMO)).contains(&"opened"));
+
+    // The partner's right to know, as files: the sharing log as CSV and as a printable page.
+    let log_csv = cluster.sandbox.path("sharing-log.csv");
+    let exported = cluster
+        .json(PARTNER, &["sent", "--export", log_csv.to_str().unwrap()])
+        .succeeds()
+        .json();
+    assert_eq!(exported["parcels"], 3, "{exported}");
+    let csv = std::fs::read_to_string(&log_csv).expect("the exported CSV");
+    let rows: Vec<&str> = csv.lines().collect();
+    // A header and one row per parcel and recipient (each went to the one IMO).
+    assert_eq!(rows.len(), 4, "{csv}");
+    assert!(
+        rows[0].starts_with("parcel_id,sealed_at,kind,label,files,"),
+        "{csv}"
+    );
+    let row_of = |id: &str| {
+        *rows
+            .iter()
+            .find(|r| r.starts_with(id))
+            .expect("a parcel's row")
+    };
+    let opened_row: Vec<&str> = row_of(&parcels[0]).split(',').collect();
+    let damaged_row: Vec<&str> = row_of(&damaged).split(',').collect();
+    assert_eq!(opened_row[8], IMO, "{csv}");
+    assert!(opened_row[11].starts_with("20"), "delivered_at: {csv}");
+    assert!(opened_row[12].starts_with("20"), "opened_at: {csv}");
+    assert!(damaged_row[11].starts_with("20"), "delivered_at: {csv}");
+    assert_eq!(
+        damaged_row[12], "",
+        "the damaged parcel was never opened: {csv}"
+    );
+    let log_html = cluster.sandbox.path("sharing-log.html");
+    cluster
+        .json(PARTNER, &["sent", "--export", log_html.to_str().unwrap()])
+        .succeeds();
+    let page = std::fs::read_to_string(&log_html).expect("the exported page");
+    assert!(
+        page.contains(&format!("Sharing log of {PARTNER}")),
+        "{page}"
+    );
+    assert!(
+        page.contains("figures-0.csv") && page.contains(&parcels[2]),
+        "{page}"
+    );
+    // Never over an existing file; an unknown extension says which to use.
+    cluster
+        .json(PARTNER, &["sent", "--export", log_html.to_str().unwrap()])
+        .run()
+        .assert_failed_with("already exists");
+    let pdf = cluster.sandbox.path("sharing-log.pdf");
+    cluster
+        .json(PARTNER, &["sent", "--export", pdf.to_str().unwrap()])
+        .run()
+        .assert_failed_with("FILE.html");
+}
+
+/// The kinds in `member`'s inbox, by parcel id.
+fn inbox_kinds(cluster: &Cluster, member: &str) -> Vec<(String, String)> {
+    let inbox = cluster.json(member, &["inbox"]).succeeds().json();
+    inbox["parcels"]
+        .as_array()
+        .expect("parcels")
+        .iter()
+        .map(|p| (text(p, "parcel_id").to_owned(), text(p, "kind").to_owned()))
+        .collect()
+}
+
+/// `sealpost product publish REPORT --sources ARGS…` as the IMO (ARGS may end with options).
+fn publish(cluster: &Cluster, report: &Path, sources: &[&str]) -> crate::util::Sealpost {
+    let mut args = vec!["product", "publish", report.to_str().unwrap(), "--sources"];
+    args.extend_from_slice(sources);
+    cluster.json(IMO, &args)
+}
+
+#[test]
+fn a_product_reaches_exactly_the_partners_whose_parcels_it_was_made_from() {
+    let cluster = Cluster::new();
+    let a = township_figures(&cluster.sandbox, "shan-wash.csv", "PLAN-prod-a");
+    let a = cluster.send(PARTNER, &[&a], "confidential");
+    let b = township_figures(&cluster.sandbox, "shan-health.csv", "PLAN-prod-b");
+    let b = cluster.send(PARTNER2, &[&b], "confidential");
+    cluster.sync(IMO);
+
+    // A product made from the first partner's parcel only: the second partner never gets it.
+    let report = cluster.sandbox.write(
+        "products/4w-summary.txt",
+        "4W summary, Shan, November: WASH partners reached 12,400 people in 9 townships.\n",
+    );
+    let published = publish(&cluster, &report, &[&a]).succeeds().json();
+    let product = text(&published, "parcel_id").to_owned();
+    assert_eq!(published["kind"], "product", "{published}");
+    assert_eq!(
+        published["recipients"],
+        serde_json::json!([PARTNER]),
+        "{published}"
+    );
+    // No --label: the scan's suggestion for a text of aggregated figures.
+    assert_eq!(cluster.sent_entry(IMO, &product)["label"], "public");
+
+    cluster.sync(PARTNER);
+    cluster.sync(PARTNER2);
+    assert!(
+        inbox_kinds(&cluster, PARTNER).contains(&(product.clone(), "product".to_owned())),
+        "the partner whose parcel was used has the product"
+    );
+    assert!(
+        !inbox_kinds(&cluster, PARTNER2)
+            .iter()
+            .any(|(id, _)| *id == product),
+        "a partner whose data was not used must not get the product"
+    );
+    // The partner's own view of its data: the product is listed under the parcel it used.
+    let entry = cluster.sent_entry(PARTNER, &a);
+    assert_eq!(
+        entry["products"][0]["parcel_id"],
+        product.as_str(),
+        "{entry}"
+    );
+    assert_eq!(entry["products"][0]["publisher"]["name"], IMO, "{entry}");
+    assert_eq!(
+        cluster.sent_entry(PARTNER2, &b)["products"],
+        serde_json::json!([])
+    );
+    // It opens like any parcel, and is in the partner's exported sharing log.
+    let opened = cluster
+        .json(PARTNER, &["open", &product, "--yes"])
+        .succeeds()
+        .json();
+    assert_eq!(opened["files"][0]["name"], "4w-summary.txt", "{opened}");
+    let log = cluster.sandbox.path("partner-log.csv");
+    cluster
+        .json(PARTNER, &["sent", "--export", log.to_str().unwrap()])
+        .succeeds();
+    let csv = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        csv.contains(&format!("{product} by {IMO} (")) && csv.contains("4w-summary.txt"),
+        "{csv}"
+    );
+
+    // Made from both parcels: both partners get it.
+    let both = publish(&cluster, &report, &[&a, &b, "--label", "restricted"])
+        .succeeds()
+        .json();
+    let mut recipients: Vec<&str> = both["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    recipients.sort_unstable();
+    let mut expected = [PARTNER, PARTNER2];
+    expected.sort_unstable();
+    assert_eq!(recipients, expected, "{both}");
+
+    // Sources that are not partners' parcels received here are refused, with the reason.
+    publish(&cluster, &report, &[&product])
+        .run()
+        .assert_failed_with("not a data parcel received here");
+    publish(&cluster, &report, &["00000000000000000000000000000000"])
+        .run()
+        .assert_failed_with("00000000000000000000000000000000");
+    // A parcel its sender asked to delete cannot be a source any more.
+    cluster.json(PARTNER2, &["delete", &b]).succeeds();
+    cluster.sync(IMO);
+    publish(&cluster, &report, &[&b])
+        .run()
+        .assert_failed_with("deleted at its sender's request");
 }

@@ -62,12 +62,16 @@ enum Command {
     Outbox(commands::relay::JsonArg),
     /// Parcels received, newest first
     Inbox(commands::relay::JsonArg),
-    /// Parcels you sent, with every recipient and their receipts (delivered, opened, deleted)
-    Sent(commands::relay::JsonArg),
+    /// Parcels you sent, with every recipient and their receipts (delivered, opened, deleted);
+    /// --export writes this sharing log to a CSV or printable HTML file
+    Sent(commands::mailroom::SentArgs),
     /// Send corrected files that replace a parcel you sent
     Correct(commands::mailroom::CorrectArgs),
     /// Ask the recipients of a parcel you sent to delete it (and delete it on the relay)
     Delete(commands::mailroom::DeleteArgs),
+    /// An IMO's information products, sent to the partners whose data they were made from
+    #[command(subcommand)]
+    Product(commands::mailroom::ProductCommand),
     /// The audit log of everything done with parcels here; --verify checks it was not altered
     Log(commands::mailroom::LogArgs),
     /// Seal files into an encrypted, signed parcel file (to share without the relay)
@@ -118,9 +122,10 @@ fn main() -> ExitCode {
         Command::Sync(args) => commands::mailroom::sync(&cli.global, args),
         Command::Outbox(args) => commands::mailroom::outbox(&cli.global, args.json),
         Command::Inbox(args) => commands::mailroom::inbox(&cli.global, args.json),
-        Command::Sent(args) => commands::mailroom::sent(&cli.global, args.json),
+        Command::Sent(args) => commands::mailroom::sent(&cli.global, args),
         Command::Correct(args) => commands::mailroom::correct(&cli.global, args),
         Command::Delete(args) => commands::mailroom::delete(&cli.global, args),
+        Command::Product(cmd) => commands::mailroom::product(&cli.global, cmd),
         Command::Log(args) => commands::mailroom::log(&cli.global, args),
         Command::Seal(args) => commands::parcel::seal(&cli.global, args),
         Command::Open(args) => commands::parcel::open(&cli.global, args),
@@ -179,9 +184,11 @@ impl Command {
             Command::Pseudonymize(a) => a.json,
             Command::Send(a) => a.json(),
             Command::Sync(a) => a.json,
-            Command::Outbox(a) | Command::Inbox(a) | Command::Sent(a) => a.json,
+            Command::Outbox(a) | Command::Inbox(a) => a.json,
+            Command::Sent(a) => a.json,
             Command::Correct(a) => a.json(),
             Command::Delete(a) => a.json(),
+            Command::Product(c) => c.wants_json(),
             Command::Log(a) => a.json,
             Command::Seal(a) => a.json,
             Command::Open(a) => a.json,

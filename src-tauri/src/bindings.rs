@@ -13,7 +13,7 @@ use ts_rs::TS;
 
 use crate::AppError;
 use crate::cluster::{ClusterView, InviteSummary, JoinRequests, NewInvite, RosterChanged};
-use crate::commands::{CorrectRequest, OpenOutcome, SendRequest};
+use crate::commands::{CorrectRequest, OpenOutcome, SendRequest, SharingLogFormat};
 use crate::desk::Session;
 use crate::onboarding::Joined;
 use crate::pseudonymise::{PseudonymPlan, PseudonymisedCopy};
@@ -34,6 +34,7 @@ pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
     OpenOutcome::export_all_to(dir)?;
     SyncStatus::export_all_to(dir)?;
     CorrectRequest::export_all_to(dir)?;
+    SharingLogFormat::export_all_to(dir)?;
     DeletionRequested::export_all_to(dir)?;
     Joined::export_all_to(dir)?;
     ClusterView::export_all_to(dir)?;

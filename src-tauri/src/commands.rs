@@ -199,6 +199,58 @@ pub async fn delete_parcel(
     .await
 }
 
+/// The form of an exported sharing log.
+#[derive(Debug, Clone, Copy, serde::Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum SharingLogFormat {
+    /// For a spreadsheet.
+    Csv,
+    /// A page to read or print to PDF.
+    Html,
+}
+
+/// Writes the sharing log (every parcel sent, its recipients and their receipts) where the
+/// user chooses in the native save dialog, titled `title` (the UI's words, in its language);
+/// the path written, or `null` when the user cancels. Never replaces a file: the dialog's own
+/// "replace?" question is answered by refusing, so a log kept earlier is never lost.
+#[tauri::command]
+pub async fn export_sharing_log(
+    app: AppHandle,
+    format: SharingLogFormat,
+    title: String,
+) -> Result<Option<String>, AppError> {
+    use sealpost_core::mailroom::sharing_log::Format;
+    use tauri_plugin_dialog::DialogExt;
+    blocking(app, move |desk, app| {
+        let (format, name, extension) = match format {
+            SharingLogFormat::Csv => (Format::Csv, "sharing-log.csv", "csv"),
+            SharingLogFormat::Html => (Format::Html, "sharing-log.html", "html"),
+        };
+        let Some(path) = app
+            .dialog()
+            .file()
+            .set_title(title)
+            .set_file_name(name)
+            .add_filter(extension, &[extension])
+            .blocking_save_file()
+            .and_then(|path| path.into_path().ok())
+        else {
+            return Ok(None);
+        };
+        let bytes = desk.with_mailroom(|m| m.sharing_log(format))?;
+        sealpost_core::write_new_file(&path, &bytes).map_err(|e| {
+            let code = if e.kind() == std::io::ErrorKind::AlreadyExists {
+                "file-exists"
+            } else {
+                "io"
+            };
+            AppError::new(code, format!("cannot write {}: {e}", path.display()))
+        })?;
+        Ok(Some(path.display().to_string()))
+    })
+    .await
+}
+
 /// Parcels waiting to go, with the bytes the relay has confirmed.
 #[tauri::command]
 pub async fn outbox(app: AppHandle) -> Result<Vec<OutboxEntry>, AppError> {
@@ -238,24 +290,24 @@ pub async fn open_parcels(
     dir: Option<String>,
 ) -> Result<Vec<OpenOutcome>, AppError> {
     blocking(app, move |desk, _| {
-        let outcomes = parcel_ids
-            .into_iter()
-            .map(|parcel_id| {
-                let target = dir.as_ref().map(|d| Path::new(d).join(&parcel_id));
-                let result = desk.with_mailroom(|m| {
-                    m.open_parcel(&parcel_id, target.as_deref(), false, &Silent)
-                });
-                let (opened, error) = match result {
-                    Ok(opened) => (Some(opened), None),
-                    Err(e) => (None, Some(e)),
-                };
-                OpenOutcome {
-                    parcel_id,
-                    opened,
-                    error,
-                }
-            })
-            .collect();
+        let outcomes = desk.with_mailroom(|m| {
+            Ok::<_, AppError>(
+                m.open_many(&parcel_ids, dir.as_deref().map(Path::new), &Silent)
+                    .into_iter()
+                    .map(|(parcel_id, outcome)| {
+                        let (opened, error) = match outcome {
+                            Ok(opened) => (Some(opened), None),
+                            Err(e) => (None, Some(e.into())),
+                        };
+                        OpenOutcome {
+                            parcel_id,
+                            opened,
+                            error,
+                        }
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        })?;
         desk.sync_soon();
         Ok(outcomes)
     })

@@ -48,6 +48,7 @@ pub fn run() {
             commands::notify,
             commands::correct_parcel,
             commands::delete_parcel,
+            commands::export_sharing_log,
             onboarding::create_identity,
             onboarding::restore_identity,
             onboarding::join_cluster,

@@ -30,6 +30,7 @@ import type { Review } from "./bindings/Review";
 import type { SendRequest } from "./bindings/SendRequest";
 import type { SentEntry } from "./bindings/SentEntry";
 import type { Session } from "./bindings/Session";
+import type { SharingLogFormat } from "./bindings/SharingLogFormat";
 import type { SyncStatus } from "./bindings/SyncStatus";
 
 /** An error returned by a command, or the failure to reach the shell at all. */
@@ -197,6 +198,15 @@ export function exportBackup(passphrase: string): Promise<string | null> {
   return call<string | null>("export_backup", { passphrase });
 }
 
+/**
+ * Writes the sharing log (every parcel sent, its recipients and their receipts) as CSV or as an
+ * HTML page where the user chooses, in the native save dialog titled `title` (the UI's words);
+ * the path, or null when cancelled. Never replaces a file: rejects with `file-exists`.
+ */
+export function exportSharingLog(format: SharingLogFormat, title: string): Promise<string | null> {
+  return call<string | null>("export_sharing_log", { format, title });
+}
+
 /** The roster held: the cluster and its members, with a safety number for each. */
 export function clusterView(): Promise<ClusterView> {
   return call<ClusterView>("cluster_view");
@@ -348,6 +358,7 @@ export interface Api {
   pickImage: typeof pickImage;
   pickBackup: typeof pickBackup;
   exportBackup: typeof exportBackup;
+  exportSharingLog: typeof exportSharingLog;
   clusterView: typeof clusterView;
   invites: typeof invites;
   createInvite: typeof createInvite;
@@ -389,6 +400,7 @@ export const api: Api = {
   pickImage,
   pickBackup,
   exportBackup,
+  exportSharingLog,
   clusterView,
   invites,
   createInvite,

@@ -24,7 +24,7 @@ export interface NoticeCounts {
 }
 
 /** The kinds of received parcels that count as something new to open. */
-const PARCEL_KINDS: ReadonlySet<string> = new Set(["data", "correction", "product"]);
+const OPENABLE_KINDS: ReadonlySet<string> = new Set(["data", "correction", "product"]);
 
 /** The parts of a notice, in the order they are read. */
 const PARTS = ["parcels", "receipts", "requests"] as const satisfies readonly (keyof NoticeCounts)[];
@@ -36,7 +36,7 @@ const PARTS = ["parcels", "receipts", "requests"] as const satisfies readonly (k
 export function noticeCounts(report: SyncReport): NoticeCounts {
   const counts: NoticeCounts = { parcels: 0, receipts: 0, requests: 0 };
   for (const received of report.received) {
-    if (PARCEL_KINDS.has(received.kind)) counts.parcels += 1;
+    if (OPENABLE_KINDS.has(received.kind)) counts.parcels += 1;
     else if (received.kind === "receipt") counts.receipts += 1;
     else if (received.kind === "deletion-request") counts.requests += 1;
   }

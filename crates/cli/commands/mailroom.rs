@@ -1,5 +1,5 @@
-//! `send`, `sync`, `outbox`, `inbox`, `sent`, `correct`, `delete`, `log`, and `open PARCEL_ID`:
-//! the member's parcels through the relay. Every command is a thin layer over
+//! `send`, `sync`, `outbox`, `inbox`, `sent`, `correct`, `delete`, `log`, `open PARCEL_ID` and
+//! `open --all`: the member's parcels through the relay. Every command is a thin layer over
 //! `sealpost_core::mailroom`, which the desktop app calls too.
 
 use std::io::Write;
@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::Args;
 use sealpost_core::mailroom::{
     InboxEntry, Mailroom, MailroomError, Outgoing, Queued, SentEntry, SyncOptions, SyncReport,
+    sharing_log,
 };
 use sealpost_core::parcel::{Compression, FileSource};
 use sealpost_format::Label;
@@ -132,6 +133,73 @@ impl DeleteArgs {
     pub(crate) fn json(&self) -> bool {
         self.after.json
     }
+}
+
+/// `sealpost product …`: an IMO's information products.
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum ProductCommand {
+    /// Publish a product (a report, a map, figures) made from received parcels: it goes to
+    /// every member whose parcel is among the sources, and to no one else
+    Publish(ProductPublishArgs),
+}
+
+impl ProductCommand {
+    pub(crate) fn wants_json(&self) -> bool {
+        match self {
+            ProductCommand::Publish(a) => a.after.json,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ProductPublishArgs {
+    /// The product's files (a PDF, a spreadsheet, a note with a link)
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// The received parcels it was made from (ids from `sealpost inbox`)
+    #[arg(long, value_name = "PARCEL_ID", num_args = 1.., required = true)]
+    sources: Vec<String>,
+    /// Confidentiality label [default: what the sensitivity scan suggests for the files]
+    #[arg(long)]
+    label: Option<Label>,
+    /// A note for the recipients
+    #[arg(long)]
+    note: Option<String>,
+    #[command(flatten)]
+    override_reason: OverrideArg,
+    #[command(flatten)]
+    after: AfterQueue,
+}
+
+pub(crate) fn product(global: &Global, command: &ProductCommand) -> Result<(), Failure> {
+    let ProductCommand::Publish(args) = command;
+    let files = files(&args.files)?;
+    // Without --label, the scan's suggestion: a product is often aggregated enough to be
+    // shared widely, and the scan says so when it is.
+    let label = match args.label {
+        Some(label) => label,
+        None => {
+            let paths: Vec<&Path> = args.files.iter().map(PathBuf::as_path).collect();
+            sealpost_core::review::Review::of(&paths).suggested
+        }
+    };
+    let label_override = review_label(&args.files, label, &args.override_reason)?;
+    let (mailroom, passphrase) = mailroom(global)?;
+    let queued = mailroom.publish_product(
+        files,
+        &args.sources,
+        label,
+        label_override,
+        args.note.clone(),
+        &Bar::new(),
+    )?;
+    after_queue(
+        &mailroom,
+        passphrase.as_ref(),
+        &queued,
+        &args.after,
+        "Sealed product",
+    )
 }
 
 /// The member's mailroom, with the passphrase that unlocked it (a sync may import a roster
@@ -534,15 +602,66 @@ fn print_inbox_entry(p: &InboxEntry) {
     }
 }
 
-pub(crate) fn sent(global: &Global, json: bool) -> Result<(), Failure> {
+#[derive(Debug, Args)]
+pub(crate) struct SentArgs {
+    /// Write the sharing log to FILE instead: FILE.csv (one row per parcel and recipient) or
+    /// FILE.html (a page to read or print to PDF). Never replaces a file
+    #[arg(long, value_name = "FILE")]
+    export: Option<PathBuf>,
+    /// Print the result as JSON
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+pub(crate) fn sent(global: &Global, args: &SentArgs) -> Result<(), Failure> {
+    if let Some(path) = &args.export {
+        return export_sharing_log(global, path, args.json);
+    }
     let (mailroom, _) = mailroom(global)?;
     let parcels = mailroom.sent()?;
     print_parcels(
-        json,
+        args.json,
         &parcels,
         "You have not sent a parcel through the relay yet.",
         print_sent_entry,
     );
+    Ok(())
+}
+
+/// `sealpost sent --export FILE`: the sharing log as a file the partner keeps or hands on.
+fn export_sharing_log(global: &Global, path: &Path, json: bool) -> Result<(), Failure> {
+    let Some(format) = sharing_log::Format::of_file(path) else {
+        return Err(Failure::new(
+            "usage",
+            format!(
+                "--export {}: name the file FILE.csv (a spreadsheet) or FILE.html (to read or \
+                 print to PDF)",
+                path.display()
+            ),
+        ));
+    };
+    let (mailroom, _) = mailroom(global)?;
+    let parcels = mailroom.sent()?.len();
+    let bytes = mailroom.sharing_log(format)?;
+    sealpost_core::write_new_file(path, &bytes).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::AlreadyExists {
+            "it already exists: choose another name"
+        } else {
+            "check the folder exists and can be written"
+        };
+        Failure::new(
+            "io",
+            format!("cannot write {}: {e}; {hint}", path.display()),
+        )
+    })?;
+    if json {
+        print_json(&serde_json::json!({"path": path.display().to_string(), "parcels": parcels}));
+    } else {
+        println!(
+            "Wrote the sharing log of {parcels} parcel(s) to {}.",
+            path.display()
+        );
+    }
     Ok(())
 }
 
@@ -570,6 +689,17 @@ fn print_sent_entry(p: &SentEntry) {
                 println!("            {detail}");
             }
         }
+    }
+    for product in &p.products {
+        let names: Vec<&str> = product.files.iter().map(|f| f.name.as_str()).collect();
+        println!(
+            "    product made from it: {} by {} ({}), {} [{}]",
+            names.join(", "),
+            product.publisher.name,
+            product.publisher.org,
+            product.received_at,
+            product.parcel_id
+        );
     }
 }
 
@@ -624,6 +754,26 @@ pub(crate) fn log(global: &Global, args: &LogArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Asks at the terminal before highly confidential files are written in clear; without a
+/// terminal, fails with `confirmation-required` (a script must say `--yes`).
+fn confirm_writing(warning: &str) -> Result<(), Failure> {
+    if !secrets::interactive() {
+        return Err(Failure::new(
+            "confirmation-required",
+            format!("{warning}. Add --yes to confirm."),
+        ));
+    }
+    eprint!("Warning: {warning}.\nWrite the files? [y/N] ");
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| Failure::new("prompt-failed", e))?;
+    if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+        return Err(Failure::new("cancelled", "nothing was written"));
+    }
+    Ok(())
+}
+
 /// `sealpost open PARCEL_ID [-o DIR]`: a parcel held in the mailroom. A `highly-confidential`
 /// parcel is written only after the user confirms (or gives `--yes`).
 pub(crate) fn open_held(
@@ -653,20 +803,7 @@ pub(crate) fn open_held(
              organisation's computer, never on a shared one, and do not copy it elsewhere",
             label.tlp()
         );
-        if !secrets::interactive() {
-            return Err(Failure::new(
-                "confirmation-required",
-                format!("{warning}. Add --yes to confirm."),
-            ));
-        }
-        eprint!("Warning: {warning}.\nWrite the files? [y/N] ");
-        let mut answer = String::new();
-        std::io::stdin()
-            .read_line(&mut answer)
-            .map_err(|e| Failure::new("prompt-failed", e))?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
-            return Err(Failure::new("cancelled", "nothing was written"));
-        }
+        confirm_writing(&warning)?;
     }
     let opened = mailroom.open_parcel(parcel_id, dir, allow_untrusted_sender, &Bar::new())?;
     // The opened receipt goes now if the relay can be reached; else at the next sync.
@@ -713,4 +850,290 @@ pub(crate) fn open_held(
         );
     }
     Ok(())
+}
+
+/// What `sealpost open --all` was asked.
+pub(crate) struct OpenAll<'a> {
+    /// Only parcels received on or after this day or time.
+    pub(crate) since: Option<&'a str>,
+    /// Where each parcel's folder goes (Sealpost's own folder when `None`).
+    pub(crate) dir: Option<&'a Path>,
+    /// Whether highly confidential parcels may be written without asking.
+    pub(crate) yes: bool,
+    /// Where to write the report too (`.csv` or `.json`).
+    pub(crate) report: Option<&'a Path>,
+    /// Print the report as JSON.
+    pub(crate) json: bool,
+}
+
+/// One parcel's line in the bulk-open report.
+#[derive(Serialize)]
+struct OpenLine {
+    parcel_id: String,
+    received_at: String,
+    sender: String,
+    sender_org: String,
+    sender_status: String,
+    label: Label,
+    /// `opened` or `failed`.
+    outcome: &'static str,
+    /// The folder its files are in, when it opened.
+    dir: Option<String>,
+    files: usize,
+    error_code: Option<&'static str>,
+    error: Option<String>,
+}
+
+/// The columns of the CSV report, in the order of [`OpenLine`]'s fields.
+const OPEN_REPORT_COLUMNS: [&str; 11] = [
+    "parcel_id",
+    "received_at",
+    "sender",
+    "sender_org",
+    "sender_status",
+    "label",
+    "outcome",
+    "dir",
+    "files",
+    "error_code",
+    "error",
+];
+
+#[derive(Serialize)]
+struct OpenAllReport<'a> {
+    parcels: &'a [OpenLine],
+    opened: usize,
+    failed: usize,
+    /// Whether the `opened` receipts reached the relay now (else they go at the next sync).
+    receipts_sent: bool,
+}
+
+/// `sealpost open --all [--since DATE] [-o DIR]`: every received parcel not opened yet, each
+/// into its own folder, with a report of every parcel; one failing never stops the others.
+pub(crate) fn open_all(global: &Global, ask: &OpenAll) -> Result<(), Failure> {
+    let since = ask.since.map(parse_since).transpose()?;
+    let report_format = ask.report.map(ReportFormat::of).transpose()?;
+    if let Some(path) = ask.report
+        && path.exists()
+    {
+        // Checked before anything is opened, so that the report is never the thing lost.
+        return Err(Failure::new(
+            "file-exists",
+            format!(
+                "{} already exists: choose another name for the report",
+                path.display()
+            ),
+        ));
+    }
+    let (mailroom, passphrase) = mailroom(global)?;
+    let chosen: Vec<InboxEntry> = mailroom
+        .inbox()?
+        .into_iter()
+        .filter(|e| e.status == "new")
+        .filter(|e| since.is_none_or(|since| received_on_or_after(e, since)))
+        .rev() // oldest first: the order they came in
+        .collect();
+    if chosen.is_empty() {
+        if ask.json {
+            print_json(&OpenAllReport {
+                parcels: &[],
+                opened: 0,
+                failed: 0,
+                receipts_sent: false,
+            });
+        } else {
+            println!(
+                "No parcels to open: every received parcel{} is already opened (see `sealpost inbox`).",
+                ask.since.map(|s| format!(" since {s}")).unwrap_or_default()
+            );
+        }
+        return Ok(());
+    }
+    let highly = chosen
+        .iter()
+        .filter(|e| e.label == Label::HighlyConfidential)
+        .count();
+    if highly > 0 && !ask.yes {
+        let target = ask
+            .dir
+            .map_or_else(|| mailroom.managed_root(), Path::to_path_buf);
+        let warning = format!(
+            "{highly} of the {} parcels are HIGHLY CONFIDENTIAL (TLP:RED): they hold personal \
+             data of people at risk. Their files will be written in clear under {}; open them \
+             only on this organisation's computer, never on a shared one, and do not copy them \
+             elsewhere",
+            chosen.len(),
+            target.display()
+        );
+        confirm_writing(&warning)?;
+    }
+    let ids: Vec<String> = chosen.iter().map(|e| e.parcel_id.clone()).collect();
+    let outcomes = mailroom.open_many(&ids, ask.dir, &Bar::new());
+    let lines: Vec<OpenLine> = chosen
+        .iter()
+        .zip(outcomes)
+        .map(|(entry, (_, outcome))| OpenLine {
+            parcel_id: entry.parcel_id.clone(),
+            received_at: entry.received_at.clone(),
+            sender: entry.sender.name.clone(),
+            sender_org: entry.sender.org.clone(),
+            sender_status: entry.sender_status.clone(),
+            label: entry.label,
+            outcome: if outcome.is_ok() { "opened" } else { "failed" },
+            dir: outcome.as_ref().ok().map(|o| o.dir.clone()),
+            files: outcome.as_ref().map_or(0, |o| o.files.len()),
+            error_code: outcome.as_ref().err().map(MailroomError::code),
+            error: outcome.as_ref().err().map(ToString::to_string),
+        })
+        .collect();
+    let failed = lines.iter().filter(|l| l.outcome == "failed").count();
+    let opened = lines.len() - failed;
+    // The `opened` receipts go now if the relay can be reached; else at the next sync.
+    let receipts_sent = opened > 0
+        && mailroom
+            .sync(
+                &quick(),
+                passphrase.as_ref(),
+                &sealpost_core::progress::Silent,
+            )
+            .is_ok_and(|r| r.waiting.is_empty());
+    let report = OpenAllReport {
+        parcels: &lines,
+        opened,
+        failed,
+        receipts_sent,
+    };
+    if let (Some(path), Some(format)) = (ask.report, report_format) {
+        let bytes = match format {
+            ReportFormat::Json => {
+                serde_json::to_vec_pretty(&report).expect("our output types serialise")
+            }
+            ReportFormat::Csv => open_report_csv(&lines),
+        };
+        sealpost_core::write_new_file(path, &bytes).map_err(|e| {
+            Failure::new(
+                "io",
+                format!(
+                    "the parcels were opened, but the report could not be written to {}: {e}",
+                    path.display()
+                ),
+            )
+        })?;
+    }
+    if ask.json {
+        print_json(&report);
+    } else {
+        for line in &lines {
+            match (&line.dir, &line.error) {
+                (Some(dir), _) => println!(
+                    "opened  {}  {} ({})  {}  {} file(s) → {dir}",
+                    line.parcel_id, line.sender, line.sender_org, line.label, line.files
+                ),
+                (None, error) => println!(
+                    "FAILED  {}  {} ({})  {}  {}",
+                    line.parcel_id,
+                    line.sender,
+                    line.sender_org,
+                    line.label,
+                    error.as_deref().unwrap_or_default()
+                ),
+            }
+        }
+        println!(
+            "{opened} opened, {failed} failed.{}",
+            if receipts_sent {
+                " The senders were told."
+            } else {
+                " The senders will be told at the next sync."
+            }
+        );
+        if let Some(path) = ask.report {
+            println!("Report written to {}.", path.display());
+        }
+    }
+    if failed > 0 {
+        return Err(Failure::new(
+            "some-parcels-failed",
+            format!(
+                "{failed} of {} parcels could not be opened (the others were); each reason is \
+                 in the report. A parcel that fails again may be damaged: ask its sender to \
+                 send it again",
+                lines.len()
+            ),
+        )
+        .already_shown(ask.json));
+    }
+    Ok(())
+}
+
+/// The format of `--report FILE`, from its extension.
+#[derive(Clone, Copy)]
+enum ReportFormat {
+    Csv,
+    Json,
+}
+
+impl ReportFormat {
+    fn of(path: &Path) -> Result<Self, Failure> {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("csv") => Ok(Self::Csv),
+            Some(e) if e.eq_ignore_ascii_case("json") => Ok(Self::Json),
+            _ => Err(Failure::new(
+                "usage",
+                format!(
+                    "--report {}: name the report FILE.csv or FILE.json",
+                    path.display()
+                ),
+            )),
+        }
+    }
+}
+
+/// The report as CSV, one row per parcel (formula-like cells defused: an IMO opens this file
+/// in a spreadsheet).
+fn open_report_csv(lines: &[OpenLine]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let header: Vec<String> = OPEN_REPORT_COLUMNS.iter().map(|c| c.to_string()).collect();
+    sealpost_scan::write_report_row(&mut out, &header).expect("writing to memory");
+    for l in lines {
+        let row = [
+            l.parcel_id.clone(),
+            l.received_at.clone(),
+            l.sender.clone(),
+            l.sender_org.clone(),
+            l.sender_status.clone(),
+            l.label.to_string(),
+            l.outcome.to_owned(),
+            l.dir.clone().unwrap_or_default(),
+            l.files.to_string(),
+            l.error_code.unwrap_or_default().to_owned(),
+            l.error.clone().unwrap_or_default(),
+        ];
+        sealpost_scan::write_report_row(&mut out, &row).expect("writing to memory");
+    }
+    out
+}
+
+/// `--since`: a day (`2026-12-01`, from midnight UTC) or an RFC 3339 time.
+fn parse_since(text: &str) -> Result<time::OffsetDateTime, Failure> {
+    use time::format_description::well_known::Rfc3339;
+    let day = time::macros::format_description!("[year]-[month]-[day]");
+    if let Ok(date) = time::Date::parse(text, &day) {
+        return Ok(date.midnight().assume_utc());
+    }
+    time::OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
+        Failure::new(
+            "usage",
+            format!(
+                "--since {text}: give a day as YYYY-MM-DD (for example 2026-12-01) or a time \
+                 as 2026-12-01T08:00:00Z"
+            ),
+        )
+    })
+}
+
+fn received_on_or_after(entry: &InboxEntry, since: time::OffsetDateTime) -> bool {
+    use time::format_description::well_known::Rfc3339;
+    // A time this app wrote; one it cannot read is kept rather than silently skipped.
+    time::OffsetDateTime::parse(&entry.received_at, &Rfc3339).map_or(true, |t| t >= since)
 }

@@ -58,8 +58,20 @@ pub(crate) struct SealArgs {
 #[derive(Debug, Args)]
 pub(crate) struct OpenArgs {
     /// A received parcel's id (from `sealpost inbox`), or a parcel file
-    #[arg(value_name = "PARCEL_ID|FILE")]
-    parcel: PathBuf,
+    #[arg(value_name = "PARCEL_ID|FILE", required_unless_present = "all")]
+    parcel: Option<PathBuf>,
+    /// Open every received parcel not opened yet, each into its own folder (DIR/PARCEL_ID);
+    /// one parcel failing never stops the others, and a report lists each
+    #[arg(long, conflicts_with_all = ["parcel", "check"])]
+    all: bool,
+    /// With --all: only parcels received on or after this day (YYYY-MM-DD, UTC) or time
+    /// (RFC 3339)
+    #[arg(long, value_name = "DATE", requires = "all")]
+    since: Option<String>,
+    /// With --all: also write the per-parcel report to FILE (.csv or .json; never replaces a
+    /// file)
+    #[arg(long, value_name = "FILE", requires = "all")]
+    report: Option<PathBuf>,
     /// The folder to write the files into (created if needed; files are never overwritten).
     /// For a received parcel the default is Sealpost's own folder, which deletion requests
     /// can reach
@@ -441,10 +453,22 @@ struct OpenReport<'a> {
 }
 
 pub(crate) fn open(global: &Global, args: &OpenArgs) -> Result<(), Failure> {
+    let Some(parcel) = &args.parcel else {
+        // clap requires a parcel unless --all is given.
+        return crate::commands::mailroom::open_all(
+            global,
+            &crate::commands::mailroom::OpenAll {
+                since: args.since.as_deref(),
+                dir: args.output.as_deref(),
+                yes: args.yes,
+                report: args.report.as_deref(),
+                json: args.json,
+            },
+        );
+    };
     // A parcel id that is not also a file name: a parcel held in the mailroom.
-    if !args.parcel.exists()
-        && let Some(id) = args
-            .parcel
+    if !parcel.exists()
+        && let Some(id) = parcel
             .to_str()
             .filter(|s| s.parse::<sealpost_format::ParcelId>().is_ok())
     {
@@ -476,13 +500,7 @@ pub(crate) fn open(global: &Global, args: &OpenArgs) -> Result<(), Failure> {
         Some(dir) => Destination::Directory(dir),
         None => Destination::VerifyOnly,
     };
-    let opened = parcel::open_file(
-        &args.parcel,
-        opener.key(),
-        &options,
-        destination,
-        &Bar::new(),
-    )?;
+    let opened = parcel::open_file(parcel, opener.key(), &options, destination, &Bar::new())?;
     let m = &opened.manifest;
     let sender = SenderReport::of(m, opened.sender_status, &options);
     if args.json {

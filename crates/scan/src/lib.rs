@@ -47,7 +47,7 @@ use crate::table::Table;
 pub use limits::Limits;
 pub use pseudonym::{
     Action, ColumnReport, DEFAULT_KEY_FILE, KAnonymity, Plan, PseudonymError, PseudonymKey,
-    PseudonymReport, SheetSummary, pseudonymize, suggest_plan,
+    PseudonymReport, SheetSummary, pseudonymize, suggest_plan, write_report_row,
 };
 pub use report::{Finding, Reason, ReasonCode, ScanReport, SheetReport};
 

@@ -13,7 +13,8 @@ export type SyncReport = {
  */
 relay: string, 
 /**
- * Whether the relay answered and logged this member in: an app's online indicator.
+ * Whether the relay answered in its own protocol: an app's online indicator. When it
+ * refused this member's login (not yet approved, removed), `problems` says why.
  */
 reached_relay: boolean, 
 /**

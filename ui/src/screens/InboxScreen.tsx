@@ -5,7 +5,7 @@ import type { InboxEntry } from "../bindings/InboxEntry";
 import type { OpenOutcome } from "../bindings/OpenOutcome";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorDetails, ErrorNotice, errorText } from "../components/ErrorNotice";
-import { INBOX_STATUSES, known } from "../components/known";
+import { INBOX_STATUSES, known, PARCEL_KINDS } from "../components/known";
 import { ListState } from "../components/ListState";
 import { LabelChip } from "../components/LabelChip";
 import { formatDateTime, formatNumber, formatSize } from "../format";
@@ -231,6 +231,13 @@ function InboxRow({ entry, selected, busy, onSelect, onOpen }: InboxRowProps) {
       </div>
       <p className="row-tags">
         <LabelChip label={entry.label} />{" "}
+        {entry.kind !== "data" && (
+          <>
+            <span className="status" data-kind={entry.kind}>
+              {known(t, "kind", PARCEL_KINDS, entry.kind)}
+            </span>{" "}
+          </>
+        )}
         <span className={`status status-${entry.status}`} data-status={entry.status}>
           {known(t, "inbox.status", INBOX_STATUSES, entry.status)}
         </span>

@@ -2,11 +2,13 @@ import { useRef, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { toApiError, type Api, type ApiError } from "../api";
 import type { DeletionRequested } from "../bindings/DeletionRequested";
+import type { ProductInfo } from "../bindings/ProductInfo";
 import type { Queued } from "../bindings/Queued";
 import type { SentEntry } from "../bindings/SentEntry";
 import type { SharedWith } from "../bindings/SharedWith";
+import type { SharingLogFormat } from "../bindings/SharingLogFormat";
 import { ConfirmDialog } from "../components/ConfirmDialog";
-import { ErrorNotice } from "../components/ErrorNotice";
+import { ErrorDetails, ErrorNotice } from "../components/ErrorNotice";
 import { known, RECEIPT_EVENTS, SENT_STATUSES } from "../components/known";
 import { ListState } from "../components/ListState";
 import { LabelChip } from "../components/LabelChip";
@@ -36,7 +38,7 @@ type Outcome =
   | { kind: "no-files" };
 
 export interface SentScreenProps {
-  api: Pick<Api, "sent" | "pickFiles" | "scanFiles" | "correctParcel" | "deleteParcel">;
+  api: Pick<Api, "sent" | "pickFiles" | "scanFiles" | "correctParcel" | "deleteParcel" | "exportSharingLog">;
   feed: SyncFeed;
 }
 
@@ -44,7 +46,8 @@ export interface SentScreenProps {
  * The sharing log: every parcel this member sent, who it was shared with, and what each
  * recipient's app has signed back (delivered, opened, deleted). Read again after every sync
  * pass, which is when receipts arrive. A parcel can be corrected (new files to the same
- * recipients) or deleted (the relay's copy, and a deletion request to every recipient).
+ * recipients) or deleted (the relay's copy, and a deletion request to every recipient). The
+ * whole log can be exported as a file to keep or hand on.
  */
 export function SentScreen({ api, feed }: SentScreenProps) {
   const { t, i18n } = useTranslation();
@@ -154,6 +157,7 @@ export function SentScreen({ api, feed }: SentScreenProps) {
           ))}
         </ul>
       )}
+      {entries !== undefined && entries.length > 0 && <SharingLogExport api={api} />}
 
       {deleting !== null && (
         <ConfirmDialog
@@ -170,6 +174,100 @@ export function SentScreen({ api, feed }: SentScreenProps) {
           <p>{t("parcel.delete_confirm.limits")}</p>
         </ConfirmDialog>
       )}
+    </section>
+  );
+}
+
+/** Where the last export of the sharing log got to. */
+type Export =
+  | { state: "idle" }
+  | { state: "saving"; format: SharingLogFormat }
+  | { state: "cancelled" }
+  | { state: "done"; path: string }
+  | { state: "failed"; error: ApiError };
+
+const EXPORT_FORMATS: readonly SharingLogFormat[] = ["csv", "html"];
+
+/**
+ * The sharing log as a file (CSV for a spreadsheet, or an HTML page to print): the cluster
+ * policy gives partners the right to know with whom their data is shared, and to keep and hand
+ * on that record. The shell's save dialog chooses where; it never replaces a file.
+ */
+function SharingLogExport({ api }: { api: Pick<Api, "exportSharingLog"> }) {
+  const { t } = useTranslation();
+  const [outcome, setOutcome] = useState<Export>({ state: "idle" });
+  const buttons = useRef<Partial<Record<SharingLogFormat, HTMLButtonElement | null>>>({});
+  const saving = outcome.state === "saving";
+
+  async function save(format: SharingLogFormat) {
+    if (saving) return;
+    setOutcome({ state: "saving", format });
+    let next: Export;
+    try {
+      const path = await api.exportSharingLog(format, t("parcel.export.save_title"));
+      next = path === null ? { state: "cancelled" } : { state: "done", path };
+    } catch (caught) {
+      next = { state: "failed", error: toApiError(caught) };
+    }
+    setOutcome(next);
+    // The button was disabled while the dialog was open, which loses the keyboard focus: give
+    // it back once it is enabled again. The outcome is announced by the live regions below.
+    setTimeout(() => buttons.current[format]?.focus(), 0);
+  }
+
+  return (
+    <section className="sharing-log-export" aria-labelledby="export-log-title">
+      <h2 id="export-log-title">{t("parcel.export.title")}</h2>
+      <p id="export-log-intro">{t("parcel.export.intro")}</p>
+      <div className="actions">
+        {EXPORT_FORMATS.map((format) => (
+          <button
+            key={format}
+            type="button"
+            className="secondary"
+            id={`export-log-${format}`}
+            ref={(element) => {
+              buttons.current[format] = element;
+            }}
+            aria-describedby="export-log-intro"
+            disabled={saving}
+            onClick={() => void save(format)}
+          >
+            {format === "csv" ? t("parcel.export.csv") : t("parcel.export.html")}
+          </button>
+        ))}
+      </div>
+      <div role="status">
+        {saving && <p>{t("parcel.export.busy")}</p>}
+        {outcome.state === "cancelled" && (
+          <p className="note" data-testid="log-export-cancelled">
+            {t("parcel.export.cancelled")}
+          </p>
+        )}
+        {outcome.state === "done" && (
+          <div className="notice notice-success" data-testid="log-exported">
+            <p>{t("parcel.export.done")}</p>
+            <p>
+              <code className="path" data-testid="log-path">
+                {outcome.path}
+              </code>
+            </p>
+            <p>{t("parcel.export.done_advice")}</p>
+          </div>
+        )}
+      </div>
+      {outcome.state === "failed" &&
+        (outcome.error.code === "file-exists" ? (
+          <div className="notice notice-error" role="alert" data-testid="log-export-error" data-code="file-exists">
+            <p className="notice-title">{t("errors.title")}</p>
+            <p>{t("parcel.export.file_exists")}</p>
+            <ErrorDetails message={outcome.error.message} />
+          </div>
+        ) : (
+          <div data-testid="log-export-error" data-code={outcome.error.code}>
+            <ErrorNotice error={outcome.error} />
+          </div>
+        ))}
     </section>
   );
 }
@@ -212,6 +310,7 @@ function SentRow({ entry, busy, onCorrect, onDelete, panel }: SentRowProps) {
           <Recipient key={recipient.member_id} recipient={recipient} />
         ))}
       </ul>
+      {entry.products.length > 0 && <Products parcelId={entry.parcel_id} products={entry.products} />}
       {canAct(entry) && (
         <div className="actions row-actions">
           <button
@@ -269,6 +368,55 @@ function Recipient({ recipient }: { recipient: SharedWith }) {
           ))}
         </span>
       )}
+    </li>
+  );
+}
+
+/**
+ * The information products (reports, maps, figures) an IMO published from this parcel, among
+ * other sources: the cluster policy gives partners the right to the products made from their
+ * data. Each one also came to this member as a parcel, which is opened from the Inbox.
+ */
+function Products({ parcelId, products }: { parcelId: string; products: ProductInfo[] }) {
+  const { t } = useTranslation();
+  const titleId = `sent-${parcelId}-products`;
+  return (
+    <>
+      {/* A sibling of "Shared with" within the parcel's card, so the same level. */}
+      <h3 className="shared-title products-title" id={titleId}>
+        {t("parcel.products.title")}
+      </h3>
+      <ul className="shared-with product-list" data-testid="products" aria-labelledby={titleId}>
+        {products.map((product) => (
+          <Product key={product.parcel_id} product={product} />
+        ))}
+      </ul>
+      <p className="note">{t("parcel.products.open_in_inbox")}</p>
+    </>
+  );
+}
+
+function Product({ product }: { product: ProductInfo }) {
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language;
+  return (
+    <li className="product" data-testid="product" data-parcel-id={product.parcel_id}>
+      <ul className="file-list">
+        {product.files.map((file) => (
+          <li key={file.name}>
+            <span className="file-name">{file.name}</span> <span className="meta">{formatSize(file.size, lang)}</span>
+          </li>
+        ))}
+      </ul>
+      <p className="meta">
+        <span data-testid="product-publisher">
+          {t("parcel.products.published_by", { name: product.publisher.name, org: product.publisher.org })}
+        </span>
+        <span>{t("parcel.products.received_at", { time: formatDateTime(product.received_at, lang) })}</span>
+      </p>
+      <p className="row-tags">
+        <LabelChip label={product.label} />
+      </p>
     </li>
   );
 }

@@ -42,6 +42,7 @@ export function fakeApi(overrides: Partial<Api> = {}): Api & { emitSync: (status
     pickImage: vi.fn(async () => null),
     pickBackup: vi.fn(async () => null),
     exportBackup: vi.fn(async () => null),
+    exportSharingLog: vi.fn(async () => null),
     clusterView: vi.fn(async () => ({ name: "Shan Food Security Cluster", version: 3, expires_at: "2027-06-01T00:00:00Z", members: [] })),
     invites: vi.fn(async () => []),
     createInvite: vi.fn(async () => ({ invite_id: "inv-1", code: "SP-AAAAA-BBBBB", qr_svg: "<svg></svg>", expires_at: "2026-12-13T00:00:00Z" })),

@@ -180,8 +180,41 @@ export const sentEntries: SentEntry[] = [
       },
       { member_id: "imo-2", name: "Ma Hnin", org: "Cluster IMO team", receipts: [] },
     ],
+    products: [],
   },
 ];
+
+/**
+ * A parcel sent to an IMO, who published an information product (a restricted PDF report)
+ * made from it: the product came back to this partner and is listed under the parcel.
+ */
+export const sentWithProduct: SentEntry = {
+  parcel_id: "s-2",
+  kind: "data",
+  label: "highly-confidential",
+  files: [{ name: "distribution-feb.csv", size: 250_000 }],
+  created_at: "2025-02-10T08:00:00Z",
+  status: "sent",
+  supersedes: null,
+  superseded_by: null,
+  recipients: [
+    {
+      member_id: "imo-1",
+      name: "Ko Min Thu",
+      org: "Cluster IMO team",
+      receipts: [{ event: "opened", at: "2025-02-10T12:00:00Z", detail: null }],
+    },
+  ],
+  products: [
+    {
+      parcel_id: "prod-1",
+      publisher: { member_id: "imo-1", name: "Ko Min Thu", org: "Cluster IMO team" },
+      label: "restricted",
+      files: [{ name: "food-security-snapshot-feb.pdf", size: 1_800_000 }],
+      received_at: "2025-03-02T06:30:00Z",
+    },
+  ],
+};
 
 export const outboxEntries: OutboxEntry[] = [
   {

@@ -17,6 +17,7 @@
 mod audit;
 mod inbox;
 mod outbox;
+pub mod sharing_log;
 mod store;
 mod transfer;
 
@@ -339,6 +340,24 @@ pub struct SentEntry {
     pub superseded_by: Option<String>,
     /// Each recipient and their receipts.
     pub recipients: Vec<SharedWith>,
+    /// The information products received that name this parcel among their sources.
+    pub products: Vec<ProductInfo>,
+}
+
+/// An information product made (in part) from a parcel this member sent.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ProductInfo {
+    /// The product parcel (open it from the inbox).
+    pub parcel_id: String,
+    /// Who published it.
+    pub publisher: Person,
+    /// Its label.
+    pub label: Label,
+    /// Its files.
+    pub files: Vec<ListedFile>,
+    /// When it arrived here.
+    pub received_at: String,
 }
 
 /// A parcel waiting in the outbox.
@@ -405,7 +424,8 @@ pub struct DeletionRequested {
 pub struct SyncReport {
     /// The relay.
     pub relay: String,
-    /// Whether the relay answered and logged this member in: an app's online indicator.
+    /// Whether the relay answered in its own protocol: an app's online indicator. When it
+    /// refused this member's login (not yet approved, removed), `problems` says why.
     pub reached_relay: bool,
     /// The roster version held after the pass.
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
@@ -624,6 +644,97 @@ impl Mailroom {
                 label_override: outgoing.label_override,
                 note: outgoing.note,
                 compression: outgoing.compression,
+            },
+            progress,
+        )
+    }
+
+    /// Publishes an information product (a report, a map, figures) made from received
+    /// parcels: a `product` parcel naming them in `sources`, sent to every member whose
+    /// parcel is among them, and to no one else. The partners' right to the products made
+    /// from their data, kept by the app rather than by memory.
+    ///
+    /// Each source must be a parcel received here; one its sender asked to delete is refused
+    /// (a product must not be built on data the partner withdrew).
+    pub fn publish_product(
+        &self,
+        files: Vec<FileSource>,
+        sources: &[String],
+        label: Label,
+        label_override: Option<LabelOverride>,
+        note: Option<String>,
+        progress: &dyn Progress,
+    ) -> Result<Queued, MailroomError> {
+        if sources.is_empty() {
+            return Err(MailroomError::NotAllowed {
+                reason: "a product names the received parcels it was made from (--sources)".into(),
+            });
+        }
+        let mut ids: Vec<ParcelId> = Vec::new();
+        let mut partners: Vec<Person> = Vec::new();
+        for source in sources {
+            let id = parse_id(source)?;
+            if ids.contains(&id) {
+                continue;
+            }
+            let row: Option<(String, String, String, String, String, String)> = self
+                .conn
+                .query_row(
+                    "SELECT direction, kind, status, sender_id, sender_name, sender_org \
+                     FROM parcels WHERE parcel_id = ?1",
+                    [source],
+                    |row| {
+                        Ok((
+                            row.get(0)?,
+                            row.get(1)?,
+                            row.get(2)?,
+                            row.get(3)?,
+                            row.get(4)?,
+                            row.get(5)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            let Some((direction, kind, status, member_id, name, org)) = row else {
+                return Err(MailroomError::NoSuchParcel { id: source.clone() });
+            };
+            if direction != "in" || !matches!(kind.as_str(), "data" | "correction") {
+                return Err(MailroomError::NotAllowed {
+                    reason: format!(
+                        "parcel {source} is not a data parcel received here: a product's \
+                         sources are the partners' parcels it was made from"
+                    ),
+                });
+            }
+            if status == "deleted" {
+                return Err(MailroomError::NotAllowed {
+                    reason: format!(
+                        "parcel {source} was deleted at its sender's request: a product must \
+                         not be made from it"
+                    ),
+                });
+            }
+            ids.push(id);
+            if member_id != self.my_id() && !partners.iter().any(|p| p.member_id == member_id) {
+                partners.push(Person {
+                    member_id,
+                    name,
+                    org,
+                });
+            }
+        }
+        let roster = self.membership().current(OffsetDateTime::now_utc())?;
+        outbox::queue(
+            self,
+            roster.roster(),
+            outbox::Sealing {
+                purpose: Purpose::Product { sources: ids },
+                files,
+                to: outbox::To::Members(partners),
+                label,
+                label_override,
+                note,
+                compression: Compression::Zstd,
             },
             progress,
         )
@@ -880,6 +991,42 @@ impl Mailroom {
         })
     }
 
+    /// The sharing log of every parcel this member sent (see [`sharing_log`]), as a file's
+    /// bytes: CSV, or an HTML page to print to PDF.
+    pub fn sharing_log(&self, format: sharing_log::Format) -> Result<Vec<u8>, MailroomError> {
+        let entries = self.sent()?;
+        let card = self.identity().card();
+        let me = Person {
+            member_id: card.member_id.to_string(),
+            name: card.name.clone(),
+            org: card.org.clone(),
+        };
+        Ok(match format {
+            sharing_log::Format::Csv => sharing_log::csv(&entries),
+            sharing_log::Format::Html => sharing_log::html(&entries, &me, &now_text()).into_bytes(),
+        })
+    }
+
+    /// Opens several parcels, each into its own folder: `dir/<parcel id>`, or Sealpost's own
+    /// folder when `dir` is `None`. One parcel failing (corrupted in the vault, a sender the
+    /// roster no longer vouches for, a full disk) never stops the others: every parcel gets
+    /// its own outcome, in the order given. What an IMO with 200 parcels needs from a bulk open.
+    pub fn open_many(
+        &self,
+        parcel_ids: &[String],
+        dir: Option<&Path>,
+        progress: &dyn Progress,
+    ) -> Vec<(String, Result<Opened, MailroomError>)> {
+        parcel_ids
+            .iter()
+            .map(|parcel_id| {
+                let target = dir.map(|d| d.join(parcel_id));
+                let outcome = self.open_parcel(parcel_id, target.as_deref(), false, progress);
+                (parcel_id.clone(), outcome)
+            })
+            .collect()
+    }
+
     /// Received parcels, newest first (receipts and deletion requests are not listed: they
     /// act on the parcels they are about).
     pub fn inbox(&self) -> Result<Vec<InboxEntry>, MailroomError> {
@@ -932,9 +1079,11 @@ impl Mailroom {
                 supersedes: row.get(6)?,
                 superseded_by: row.get(7)?,
                 recipients: Vec::new(),
+                products: Vec::new(),
             })
         })?;
         let mut sent: Vec<SentEntry> = rows.collect::<rusqlite::Result<_>>()?;
+        let mut products = self.products_by_source()?;
         let mut receipts = self.conn.prepare(
             "SELECT event, at, detail FROM receipts WHERE about = ?1 AND from_member = ?2 \
              ORDER BY at, rowid",
@@ -955,8 +1104,46 @@ impl Mailroom {
                     receipts: got,
                 });
             }
+            entry.products = products.remove(&entry.parcel_id).unwrap_or_default();
         }
         Ok(sent)
+    }
+
+    /// The products received, by each parcel they name as a source. The sources are read from
+    /// the signed manifest kept with each parcel (verified when it arrived).
+    fn products_by_source(
+        &self,
+    ) -> Result<std::collections::HashMap<String, Vec<ProductInfo>>, MailroomError> {
+        let mut statement = self.conn.prepare(
+            "SELECT parcel_id, sender_id, sender_name, sender_org, label, files, received_at, \
+             manifest FROM parcels WHERE direction = 'in' AND kind = 'product' \
+             ORDER BY received_at, rowid",
+        )?;
+        let rows = statement.query_map([], |row| {
+            Ok((
+                ProductInfo {
+                    parcel_id: row.get(0)?,
+                    publisher: Person {
+                        member_id: row.get(1)?,
+                        name: row.get(2)?,
+                        org: row.get(3)?,
+                    },
+                    label: label_column(row, 4)?,
+                    files: files_column(row, 5)?,
+                    received_at: row.get(6)?,
+                },
+                sources_column(row, 7)?,
+            ))
+        })?;
+        let mut by_source: std::collections::HashMap<String, Vec<ProductInfo>> =
+            std::collections::HashMap::new();
+        for row in rows {
+            let (product, sources) = row?;
+            for source in sources {
+                by_source.entry(source).or_default().push(product.clone());
+            }
+        }
+        Ok(by_source)
     }
 
     /// Parcels waiting to be uploaded, oldest first.
@@ -1034,6 +1221,9 @@ impl Mailroom {
         report.roster_version = self.roster()?.map(|r| r.version);
         let mut session = transfer::Session::new(relay, self.me(), options);
         if let Err(e) = session.login() {
+            // A relay that answered but refused the login (a newcomer not yet approved, a
+            // removed member) is online all the same: the app then says why, not "offline".
+            report.reached_relay = matches!(e, RelayError::Refused { .. });
             report
                 .problems
                 .push(format!("nothing was sent or received: {e}"));
@@ -1179,6 +1369,21 @@ fn files_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Vec<L
     serde_json::from_str(&text).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, e.into())
     })
+}
+
+/// The `sources` of a stored manifest (a product's), as parcel id texts.
+fn sources_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Vec<String>> {
+    #[derive(serde::Deserialize)]
+    struct Sources {
+        #[serde(default)]
+        sources: Vec<String>,
+    }
+    let text: String = row.get(index)?;
+    serde_json::from_str::<Sources>(&text)
+        .map(|m| m.sources)
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, e.into())
+        })
 }
 
 /// Whether `member` is in `roster` and active.

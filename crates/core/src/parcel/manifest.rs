@@ -390,6 +390,11 @@ impl Manifest {
         )?;
         allowed("event", self.event.is_some(), &[Receipt, ConcernUpdate])?;
         allowed("sources", self.sources.is_some(), &[Product])?;
+        if self.kind == Product && self.sources.as_ref().is_none_or(Vec::is_empty) {
+            return Err(
+                "a product parcel must name the parcels it was made from in `sources`".into(),
+            );
+        }
         if self.kind == Correction && self.supersedes.is_none() {
             return Err("a correction parcel must name the parcel it `supersedes`".into());
         }

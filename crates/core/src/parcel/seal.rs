@@ -183,29 +183,52 @@ pub enum Purpose {
         /// The parcel to delete.
         about: ParcelId,
     },
+    /// An IMO's information product (`product`): a report, a map, a dashboard's figures,
+    /// naming the parcels it was made from, so that each partner whose data was used gets it.
+    Product {
+        /// The parcels it was made from.
+        sources: Vec<ParcelId>,
+    },
 }
 
 impl Purpose {
-    /// The manifest's `kind`, `supersedes`, `about` and `event` for this purpose.
-    fn fields(
-        self,
-    ) -> (
-        ParcelKind,
-        Option<ParcelId>,
-        Option<ParcelId>,
-        Option<String>,
-    ) {
+    /// The manifest's kind-specific fields for this purpose.
+    fn fields(self) -> PurposeFields {
+        let mut fields = PurposeFields {
+            kind: ParcelKind::Data,
+            supersedes: None,
+            about: None,
+            event: None,
+            sources: None,
+        };
         match self {
-            Purpose::Data => (ParcelKind::Data, None, None, None),
-            Purpose::Correction { supersedes } => (ParcelKind::Data, Some(supersedes), None, None),
+            Purpose::Data => {}
+            Purpose::Correction { supersedes } => fields.supersedes = Some(supersedes),
             Purpose::Receipt { about, event } => {
-                (ParcelKind::Receipt, None, Some(about), Some(event))
+                fields.kind = ParcelKind::Receipt;
+                fields.about = Some(about);
+                fields.event = Some(event);
             }
             Purpose::DeletionRequest { about } => {
-                (ParcelKind::DeletionRequest, None, Some(about), None)
+                fields.kind = ParcelKind::DeletionRequest;
+                fields.about = Some(about);
+            }
+            Purpose::Product { sources } => {
+                fields.kind = ParcelKind::Product;
+                fields.sources = Some(sources);
             }
         }
+        fields
     }
+}
+
+/// The manifest fields a [`Purpose`] sets.
+struct PurposeFields {
+    kind: ParcelKind,
+    supersedes: Option<ParcelId>,
+    about: Option<ParcelId>,
+    event: Option<String>,
+    sources: Option<Vec<ParcelId>>,
 }
 
 /// What to seal.
@@ -257,7 +280,13 @@ pub fn seal<W: Write>(
         roster,
     } = request;
     let note = check_note(note)?;
-    let (kind, supersedes, about, event) = purpose.fields();
+    let PurposeFields {
+        kind,
+        supersedes,
+        about,
+        event,
+        sources,
+    } = purpose.fields();
     for file in &files {
         check_file_name(&file.name).map_err(|reason| SealError::UnsafeFileName {
             name: file.name.clone(),
@@ -295,7 +324,7 @@ pub fn seal<W: Write>(
         supersedes,
         about,
         event,
-        sources: None,
+        sources,
         label_override,
     };
     manifest

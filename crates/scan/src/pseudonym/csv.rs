@@ -219,6 +219,25 @@ impl<W: Write> RowSink for WriteSink<'_, '_, W> {
     }
 }
 
+/// Writes one row of a report meant to be opened in a spreadsheet (the CLI's bulk-open report,
+/// the sharing log): comma-separated, CRLF line ends, and a cell a spreadsheet would run as a
+/// formula (starting with `=`, `+`, `-`, `@`, a tab or CR) prefixed with `'`, because a sender's
+/// name or a file name is data, not code. The pseudonymiser's own output never does this: it
+/// keeps the table's cells exactly.
+pub fn write_report_row(out: &mut impl Write, cells: &[String]) -> io::Result<()> {
+    let cells: Vec<String> = cells
+        .iter()
+        .map(|cell| {
+            if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+                format!("'{cell}")
+            } else {
+                cell.clone()
+            }
+        })
+        .collect();
+    write_row(out, &cells, b',', b"\r\n")
+}
+
 /// Writes one row: cells holding the delimiter, a quote, CR or LF are quoted, with quotes
 /// doubled.
 pub(crate) fn write_row(
@@ -306,6 +325,17 @@ mod tests {
                 assert_eq!(back, rows, "delimiter {}", char::from(delimiter));
             }
         }
+    }
+
+    #[test]
+    fn report_rows_defuse_formulas_and_keep_other_cells() {
+        let mut out = Vec::new();
+        let row = ["=HYPERLINK(\"x\")", "-1", "@me", "Daw Aye Aye", "a,b"].map(String::from);
+        write_report_row(&mut out, &row).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "\"'=HYPERLINK(\"\"x\"\")\",'-1,'@me,Daw Aye Aye,\"a,b\"\r\n"
+        );
     }
 
     #[test]

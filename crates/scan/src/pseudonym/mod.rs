@@ -11,6 +11,7 @@
 
 mod anonymity;
 mod csv;
+pub use csv::write_report_row;
 mod error;
 mod key;
 mod suggest;
