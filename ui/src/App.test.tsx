@@ -212,7 +212,8 @@ describe.each(["en", "my"] as const)("App (%s)", (language) => {
     const { missing } = renderIn(language, <App api={api} />);
     const field = await screen.findByLabelText(c.unlock.passphrase_label);
     expect(field).toHaveAttribute("id", "passphrase");
-    expect(field).toHaveFocus();
+    // The focus moves in an effect after the field renders: wait for it rather than race it.
+    await waitFor(() => expect(field).toHaveFocus());
     // Locked: no screens, no sync.
     expect(screen.queryByRole("navigation")).toBeNull();
     expect(screen.queryByTestId("sync-indicator")).toBeNull();

@@ -4,8 +4,8 @@ import { toApiError, type Api, type ApiError } from "./api";
 import type { MemberCard } from "./bindings/MemberCard";
 import type { Session } from "./bindings/Session";
 import { ErrorNotice } from "./components/ErrorNotice";
+import { LanguageSwitch } from "./components/LanguageSwitch";
 import { formatDateTime } from "./format";
-import { LANGUAGES, storeLanguage, type Language } from "./i18n";
 import { useSyncNotifications } from "./notifications";
 import { ClusterScreen } from "./screens/ClusterScreen";
 import { InboxScreen } from "./screens/InboxScreen";
@@ -174,30 +174,6 @@ function CurrentScreen({ screen, api, feed, session, onSession }: CurrentScreenP
     case "settings":
       return <SettingsScreen api={api} session={session} onSession={onSession} />;
   }
-}
-
-function LanguageSwitch() {
-  const { t, i18n } = useTranslation();
-  const current = i18n.resolvedLanguage ?? i18n.language;
-  const choose = (language: Language) => {
-    storeLanguage(language);
-    void i18n.changeLanguage(language);
-  };
-  return (
-    <div className="language-switch" role="group" aria-label={t("header.language")}>
-      {LANGUAGES.map((language) => (
-        <button
-          key={language}
-          type="button"
-          lang={language}
-          aria-pressed={current === language}
-          onClick={() => choose(language)}
-        >
-          {t(`language.${language}`)}
-        </button>
-      ))}
-    </div>
-  );
 }
 
 /** The member's name and fingerprint (the digits compared by phone when checking keys). */

@@ -10,6 +10,7 @@
 
 import { invoke as tauriInvoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type { AppError } from "./bindings/AppError";
 import type { ClusterView } from "./bindings/ClusterView";
 import type { Contact } from "./bindings/Contact";
@@ -307,29 +308,95 @@ export function syncStatus(): Promise<SyncStatus> {
 export const SYNC_STATUS_EVENT = "sync-status";
 
 /**
- * Calls `callback` with every `sync-status` event until the returned function is called.
- * Subscribing is asynchronous in Tauri; the returned function is not, so that a React effect
- * can clean up at once (an unsubscribe before the subscription completed is honoured when it
- * does). Outside the shell there are no events, and nothing is reported.
+ * Starts a Tauri subscription and returns a function that ends it. Subscribing is asynchronous
+ * in Tauri; the returned function is not, so that a React effect can clean up at once: an
+ * unsubscribe before the subscription completed is honoured when it does, and `live()` (for the
+ * handler) is false from the moment it is called. A subscription that cannot start (no shell
+ * behind the window) reports nothing.
  */
-export function onSyncStatus(callback: (status: SyncStatus) => void): () => void {
+function subscribe(start: (live: () => boolean) => Promise<() => unknown>): () => void {
   let stopped = false;
-  let unlisten: (() => void) | null = null;
-  listen<SyncStatus>(SYNC_STATUS_EVENT, (event) => {
-    if (!stopped) callback(event.payload);
-  }).then(
+  let unlisten: (() => unknown) | null = null;
+  const end = (stop: () => unknown) => {
+    try {
+      // Tauri's unlisten functions may return a promise; a failure to unlisten is not ours to show.
+      const result = stop();
+      if (result instanceof Promise) result.catch(() => undefined);
+    } catch {
+      // As above.
+    }
+  };
+  let started: Promise<() => unknown>;
+  try {
+    started = start(() => !stopped);
+  } catch {
+    return () => {};
+  }
+  started.then(
     (stop) => {
-      if (stopped) stop();
+      if (stopped) end(stop);
       else unlisten = stop;
     },
     () => {
-      // No shell behind the window: the indicator stays "unknown", as it should.
+      // No shell behind the window: nothing to report, as it should be.
     },
   );
   return () => {
+    if (stopped) return;
     stopped = true;
-    unlisten?.();
+    if (unlisten) end(unlisten);
   };
+}
+
+/**
+ * Calls `callback` with every `sync-status` event until the returned function is called (at
+ * once, even before the subscription completed). Outside the shell there are no events, and
+ * nothing is reported: the indicator stays "unknown".
+ */
+export function onSyncStatus(callback: (status: SyncStatus) => void): () => void {
+  return subscribe((live) =>
+    listen<SyncStatus>(SYNC_STATUS_EVENT, (event) => {
+      if (live()) callback(event.payload);
+    }),
+  );
+}
+
+/** What the Send screen hears of files dragged from the OS onto the window. */
+export interface FileDropHandlers {
+  /** True while files are dragged over the window, false when they leave or are dropped. */
+  hover: (over: boolean) => void;
+  /** The files dropped onto the window, as paths on this computer (may be empty). */
+  drop: (paths: string[]) => void;
+}
+
+/**
+ * Reports files dragged and dropped onto the window until the returned function is called (at
+ * once, even before the subscription completed). The webview gives the dropped files' real
+ * paths (an HTML drop event does not, in Tauri). Outside the shell nothing is ever dropped.
+ */
+export function onFileDrop(handlers: FileDropHandlers): () => void {
+  if (typeof window === "undefined" || !("__TAURI_INTERNALS__" in window)) return () => {};
+  return subscribe((live) =>
+    getCurrentWebview().onDragDropEvent((event) => {
+      if (!live()) return;
+      const payload = event.payload;
+      switch (payload.type) {
+        case "enter":
+          // Something other than files (text, a link) brings no paths: nothing to highlight.
+          handlers.hover(payload.paths.length > 0);
+          break;
+        case "over":
+          break;
+        case "leave":
+          handlers.hover(false);
+          break;
+        case "drop":
+          handlers.hover(false);
+          handlers.drop(payload.paths);
+          break;
+      }
+    }),
+  );
 }
 
 /** The commands the screens use; screens take this as a prop so tests can pass fakes. */
@@ -348,6 +415,7 @@ export interface Api {
   syncNow: typeof syncNow;
   syncStatus: typeof syncStatus;
   onSyncStatus: typeof onSyncStatus;
+  onFileDrop: typeof onFileDrop;
   notify: typeof notify;
   correctParcel: typeof correctParcel;
   deleteParcel: typeof deleteParcel;
@@ -390,6 +458,7 @@ export const api: Api = {
   syncNow,
   syncStatus,
   onSyncStatus,
+  onFileDrop,
   notify,
   correctParcel,
   deleteParcel,

@@ -11,8 +11,8 @@ import { formatNumber } from "../format";
 import { en, my } from "../i18n";
 import { NO_SYNC, type SyncFeed } from "../sync";
 import { fakeApi } from "../test/fakeApi";
-import { memberCluster, unlockedSession } from "../test/fixtures";
-import { isRawKey, renderIn, visibleTexts } from "../test/render";
+import { memberCluster, unlockedSession, memberEntry } from "../test/fixtures";
+import { isRawKey, renderIn, visibleTexts, fill } from "../test/render";
 import { I18nextProvider } from "react-i18next";
 import { ClusterScreen } from "./ClusterScreen";
 
@@ -23,31 +23,9 @@ function expectNoRawKeys(missing: string[]) {
   expect(missing).toEqual([]);
 }
 
-/** `{{name}}`-style placeholders filled in, as i18next does. */
-function fill(text: string, values: Record<string, string>): string {
-  return text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key: string) => values[key] ?? "");
-}
-
-function member(overrides: Partial<MemberEntry>): MemberEntry {
-  return {
-    member_id: "m-x",
-    name: "Someone",
-    org: "Some NGO",
-    roles: ["partner"],
-    status: "active",
-    coordinator_key: false,
-    fingerprint: "00000 00000 00000 00000",
-    signing_key: "ed25519-x",
-    age_recipient: "age1x",
-    you: false,
-    safety_number: "11111 22222 33333 44444 55555 66666",
-    ...overrides,
-  };
-}
-
 /** This member (the coordinator in the coordinator's tests), an IMO, and a removed partner. */
 const members: MemberEntry[] = [
-  member({
+  memberEntry({
     member_id: "m-1",
     name: "Daw Aye Aye",
     org: "Shwe Partners",
@@ -57,7 +35,7 @@ const members: MemberEntry[] = [
     you: true,
     safety_number: null,
   }),
-  member({
+  memberEntry({
     member_id: "imo-1",
     name: "Ko Min Thu",
     org: "Cluster IMO team",
@@ -65,7 +43,7 @@ const members: MemberEntry[] = [
     fingerprint: "48213 90211 73920 11842",
     safety_number: "12345 67890 24680 13579 11223 34455",
   }),
-  member({
+  memberEntry({
     member_id: "p-9",
     name: "U Zaw",
     org: "Yoma Relief",

@@ -9,7 +9,7 @@ import { en, my } from "../i18n";
 import { NO_SYNC } from "../sync";
 import { fakeApi } from "../test/fakeApi";
 import { confidentialReview, highlyConfidentialReview, outboxEntries, sentEntries } from "../test/fixtures";
-import { isRawKey, renderIn, visibleTexts } from "../test/render";
+import { isRawKey, renderIn, visibleTexts, fill } from "../test/render";
 import { OutboxScreen } from "./OutboxScreen";
 import { SentScreen } from "./SentScreen";
 
@@ -18,10 +18,6 @@ const catalogues = { en, my } as const;
 function expectNoRawKeys(missing: string[]) {
   expect(visibleTexts(document.body).filter(isRawKey)).toEqual([]);
   expect(missing).toEqual([]);
-}
-
-function fill(text: string, values: Record<string, string>): string {
-  return text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key: string) => values[key] ?? "");
 }
 
 /** The fixture's sent parcel, plus one whose deletion was requested and one cancelled. */

@@ -34,6 +34,7 @@ export interface SendScreenProps {
   api: Pick<
     Api,
     | "pickFiles"
+    | "onFileDrop"
     | "scanFiles"
     | "contacts"
     | "send"
@@ -80,6 +81,8 @@ export function SendScreen({ api }: SendScreenProps) {
   const [state, setState] = useState<Step>({ step: "pick" });
   const [error, setError] = useState<ApiError | null>(null);
   const [noFiles, setNoFiles] = useState(false);
+  // Files dragged over the window while the first step waits for them.
+  const [dropHover, setDropHover] = useState(false);
   // Kept across Back and Next so that nothing typed or ticked is lost; null = not chosen yet
   // (the default recipients are ticked when the list arrives).
   const [recipients, setRecipients] = useState<string[] | null>(null);
@@ -180,10 +183,16 @@ export function SendScreen({ api }: SendScreenProps) {
     setFocusOffer(path);
   }
 
-  async function choose() {
+  /** Clears what the last attempt at the first step left behind. */
+  function clearPick() {
     setError(null);
     setNoFiles(false);
     resetPseudonymise();
+  }
+
+  /** "Choose files…": the native dialog, then the same check as for dropped files. */
+  async function choose() {
+    clearPick();
     let paths: string[];
     try {
       paths = await api.pickFiles();
@@ -195,6 +204,15 @@ export function SendScreen({ api }: SendScreenProps) {
       setNoFiles(true);
       return;
     }
+    await check(paths);
+  }
+
+  /**
+   * Scans the chosen or dropped files and shows what the scan found; on failure, back to the
+   * first step with the error.
+   */
+  async function check(paths: string[]) {
+    clearPick();
     setState({ step: "scanning", paths });
     try {
       const review = await api.scanFiles(paths);
@@ -205,6 +223,23 @@ export function SendScreen({ api }: SendScreenProps) {
       setState({ step: "pick" });
     }
   }
+
+  // Files dropped onto the window count only at the first step: later, a stray drop must not
+  // throw away the sender's review, label and recipients. The subscription lives as long as the
+  // step (and the screen); the handler always sees this render's `check`.
+  const atPick = state.step === "pick";
+  const onDrop = useRef<(paths: string[]) => void>(() => undefined);
+  onDrop.current = (paths) => {
+    if (atPick && paths.length > 0) void check(paths);
+  };
+  useEffect(() => {
+    if (!atPick) return;
+    const stop = api.onFileDrop({ hover: setDropHover, drop: (paths) => onDrop.current(paths) });
+    return () => {
+      stop();
+      setDropHover(false);
+    };
+  }, [api, atPick]);
 
   const visibleStep = state.step === "scanning" ? "pick" : state.step;
   const current = visibleStep === "sent" ? STEP_ORDER.length : STEP_ORDER.indexOf(visibleStep) + 1;
@@ -225,13 +260,27 @@ export function SendScreen({ api }: SendScreenProps) {
       {error && state.step !== "recipients" && <ErrorNotice error={error} />}
 
       {(state.step === "pick" || state.step === "scanning") && (
-        <div className="step-pick">
+        <div className={dropHover ? "step-pick drop-active" : "step-pick"} data-testid="pick-area">
           <p>{t("send.pick.intro")}</p>
           <div className="actions">
-            <button type="button" id="pick-files" onClick={() => void choose()} disabled={state.step === "scanning"}>
+            <button
+              type="button"
+              id="pick-files"
+              onClick={() => void choose()}
+              disabled={state.step === "scanning"}
+              aria-describedby="pick-drop-hint"
+            >
               {t("send.pick.button")}
             </button>
           </div>
+          <p id="pick-drop-hint" className="hint">
+            {t("send.pick.drop_hint")}
+          </p>
+          {dropHover && state.step === "pick" && (
+            <p role="status" className="drop-now">
+              {t("send.pick.drop_now")}
+            </p>
+          )}
           {state.step === "scanning" && (
             <p role="status">{t("send.pick.scanning", { files: formatNumber(state.paths.length, lang) })}</p>
           )}

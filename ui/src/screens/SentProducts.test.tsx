@@ -6,7 +6,7 @@ import { en, my } from "../i18n";
 import { NO_SYNC } from "../sync";
 import { fakeApi } from "../test/fakeApi";
 import { sentEntries, sentWithProduct } from "../test/fixtures";
-import { isRawKey, renderIn, visibleTexts } from "../test/render";
+import { isRawKey, renderIn, visibleTexts, fill } from "../test/render";
 import { SentScreen } from "./SentScreen";
 
 const catalogues = { en, my } as const;
@@ -14,10 +14,6 @@ const catalogues = { en, my } as const;
 function expectNoRawKeys(missing: string[]) {
   expect(visibleTexts(document.body).filter(isRawKey)).toEqual([]);
   expect(missing).toEqual([]);
-}
-
-function fill(text: string, values: Record<string, string>): string {
-  return text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key: string) => values[key] ?? "");
 }
 
 function rowOf(id: string): HTMLElement {

@@ -1,15 +1,21 @@
 import { useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { toApiError, type Api, type ApiError } from "../api";
+import type { MemberEntry } from "../bindings/MemberEntry";
 import type { Session } from "../bindings/Session";
 import { BackupForm } from "../components/BackupForm";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Fingerprint } from "../components/Fingerprint";
+import { LanguageSwitch } from "../components/LanguageSwitch";
+import { ListState } from "../components/ListState";
 import { SetupError } from "../components/SetupError";
+import { useRefreshing } from "../refreshing";
+// `.key-digits`: safety numbers look the same here as on the Cluster screen.
+import "./cluster.css";
 import "./onboarding.css";
 
 export interface SettingsScreenProps {
-  api: Api;
+  api: Pick<Api, "setRelay" | "session" | "exportBackup" | "clusterView">;
   session: Session;
   /** The session changed (e.g. the relay address): the app shows the new one. */
   onSession: (session: Session) => void;
@@ -55,15 +61,9 @@ export function SettingsScreen({ api, session, onSession }: SettingsScreenProps)
         <BackupForm api={api} />
       </section>
 
-      <section className="setup-part" aria-labelledby="settings-keys-title">
-        <h2 id="settings-keys-title">{t("settings.keys.title")}</h2>
-        <p>{t("settings.keys.body")}</p>
-      </section>
+      <SafetyCheckSection api={api} />
 
-      <section className="setup-part" aria-labelledby="settings-language-title">
-        <h2 id="settings-language-title">{t("settings.language.title")}</h2>
-        <p>{t("settings.language.body")}</p>
-      </section>
+      <LanguageSection />
     </section>
   );
 }
@@ -195,6 +195,107 @@ function RelaySection({ api, relay, onSession }: RelaySectionProps) {
         </div>
         {sessionError && <ErrorNotice error={sessionError} />}
       </form>
+    </section>
+  );
+}
+
+/** Whether a roster member is no longer in the cluster (any status other than `active`). */
+const isRemoved = (member: MemberEntry) => member.status !== "active";
+
+/**
+ * Checking a member's keys: choose one of the other members, and the safety number to compare
+ * with them by phone appears, as the Cluster screen shows it (the digits exactly as the shell
+ * grouped them, in `code.key-digits`), with what to do. Removed members stay in the list,
+ * marked as removed, so nobody takes them for a current member.
+ */
+function SafetyCheckSection({ api }: { api: Pick<Api, "clusterView"> }) {
+  const { t } = useTranslation();
+  const { data: view, error, reload } = useRefreshing(() => api.clusterView(), "settings");
+  const [chosenId, setChosenId] = useState("");
+  const others = view?.members.filter((member) => !member.you);
+  const chosen = others?.find((member) => member.member_id === chosenId) ?? null;
+
+  return (
+    <section className="setup-part" aria-labelledby="settings-keys-title">
+      <h2 id="settings-keys-title">{t("settings.keys.title")}</h2>
+      <p>{t("settings.keys.intro")}</p>
+      {error && (
+        <>
+          <ErrorNotice error={error} />
+          <div className="actions">
+            <button type="button" className="secondary" id="safety-retry" onClick={reload}>
+              {t("common.try_again")}
+            </button>
+          </div>
+        </>
+      )}
+      <ListState entries={others} error={error} empty={t("settings.keys.none")} emptyTestId="safety-none" />
+      {others !== undefined && others.length > 0 && (
+        <>
+          <div className="field">
+            <label htmlFor="safety-member">{t("settings.keys.label")}</label>
+            <select id="safety-member" value={chosen?.member_id ?? ""} onChange={(event) => setChosenId(event.target.value)}>
+              <option value="">{t("settings.keys.choose")}</option>
+              {others.map((member) => (
+                <option key={member.member_id} value={member.member_id} data-status={member.status}>
+                  {isRemoved(member)
+                    ? t("settings.keys.option_removed", { name: member.name, org: member.org })
+                    : `${member.name} (${member.org})`}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div aria-live="polite">{chosen !== null && <SafetyCheck member={chosen} />}</div>
+        </>
+      )}
+    </section>
+  );
+}
+
+/** The safety number with one member and how to compare it. */
+function SafetyCheck({ member }: { member: MemberEntry }) {
+  const { t } = useTranslation();
+  const name = member.name;
+  return (
+    <div className="safety" data-testid="safety-check" data-member-id={member.member_id}>
+      {member.safety_number !== null ? (
+        <p data-testid="safety-check-number">
+          <span className="key-label">{t("settings.keys.number", { name })}</span>{" "}
+          <code className="key-digits">{member.safety_number}</code>
+        </p>
+      ) : (
+        <p className="notice notice-warning" data-testid="safety-check-none">
+          {t("settings.keys.no_number", { name })}
+        </p>
+      )}
+      {isRemoved(member) && <p className="notice">{t("settings.keys.removed", { name })}</p>}
+      <ol className="todo-list">
+        <li>{t("settings.keys.call", { name })}</li>
+        <li>{t("settings.keys.read", { name })}</li>
+        <li>{t("settings.keys.match")}</li>
+        <li>
+          <strong>{t("settings.keys.differs")}</strong>
+        </li>
+      </ol>
+    </div>
+  );
+}
+
+/**
+ * The language of the app, as the header's switch sets it: kept for the next start
+ * (`storeLanguage`), and changed at once (i18next keeps `<html lang>` in step).
+ */
+function LanguageSection() {
+  const { t } = useTranslation();
+  return (
+    <section className="setup-part" aria-labelledby="settings-language-title">
+      <h2 id="settings-language-title">{t("settings.language.title")}</h2>
+      <p id="settings-language-intro">{t("settings.language.intro")}</p>
+      <LanguageSwitch
+        idPrefix="settings-language"
+        labelledBy="settings-language-title"
+        describedBy="settings-language-intro"
+      />
     </section>
   );
 }

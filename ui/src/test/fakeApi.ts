@@ -1,11 +1,23 @@
 import { vi } from "vitest";
-import type { Api } from "../api";
+import type { Api, FileDropHandlers } from "../api";
 import type { SyncStatus } from "../bindings/SyncStatus";
 import { highlyConfidentialReview, idleStatus, unlockedSession } from "./fixtures";
 
+/** What a test can do besides calling the commands: play the shell's events. */
+export interface FakeShell {
+  emitSync: (status: SyncStatus) => void;
+  /** Files dragged over the window (true) or away from it (false), as `onFileDrop` reports. */
+  hoverFiles: (over: boolean) => void;
+  /** Files dropped onto the window: hover ends, then the paths arrive, as `onFileDrop` reports. */
+  dropFiles: (paths: string[]) => void;
+  /** How many `onFileDrop` subscriptions are live (not yet unsubscribed). */
+  fileDropListeners: () => number;
+}
+
 /** A fake shell: every command answers from the fixtures unless overridden. */
-export function fakeApi(overrides: Partial<Api> = {}): Api & { emitSync: (status: SyncStatus) => void } {
+export function fakeApi(overrides: Partial<Api> = {}): Api & FakeShell {
   const listeners = new Set<(status: SyncStatus) => void>();
+  const dropListeners = new Set<FileDropHandlers>();
   return {
     session: vi.fn(async () => unlockedSession),
     unlock: vi.fn(async () => unlockedSession),
@@ -23,6 +35,14 @@ export function fakeApi(overrides: Partial<Api> = {}): Api & { emitSync: (status
     onSyncStatus: vi.fn((callback: (status: SyncStatus) => void) => {
       listeners.add(callback);
       return () => listeners.delete(callback);
+    }),
+    onFileDrop: vi.fn((handlers: FileDropHandlers) => {
+      // A copy per subscription, so that subscribing twice with the same object counts twice.
+      const entry = { ...handlers };
+      dropListeners.add(entry);
+      return () => {
+        dropListeners.delete(entry);
+      };
     }),
     notify: vi.fn(async () => {}),
     correctParcel: vi.fn(async () => ({ parcel_id: "corr-1", kind: "correction", size: 1, recipients: [] })),
@@ -62,6 +82,17 @@ export function fakeApi(overrides: Partial<Api> = {}): Api & { emitSync: (status
     emitSync: (status) => {
       for (const listener of listeners) listener(status);
     },
+    hoverFiles: (over) => {
+      // Like the real `onFileDrop`, a listener removed meanwhile hears nothing more.
+      for (const listener of [...dropListeners]) if (dropListeners.has(listener)) listener.hover(over);
+    },
+    dropFiles: (paths) => {
+      for (const listener of [...dropListeners]) {
+        if (dropListeners.has(listener)) listener.hover(false);
+        if (dropListeners.has(listener)) listener.drop(paths);
+      }
+    },
+    fileDropListeners: () => dropListeners.size,
     ...overrides,
   };
 }

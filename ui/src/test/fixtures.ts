@@ -1,3 +1,4 @@
+import type { MemberEntry } from "../bindings/MemberEntry";
 import type { Contact } from "../bindings/Contact";
 import type { InboxEntry } from "../bindings/InboxEntry";
 import type { MemberCard } from "../bindings/MemberCard";
@@ -238,3 +239,21 @@ export const idleStatus: SyncStatus = {
   report: null,
   transfer: null,
 };
+
+/** A roster member as the Cluster and Settings screens receive it; change what a test needs. */
+export function memberEntry(overrides: Partial<MemberEntry>): MemberEntry {
+  return {
+    member_id: "m-x",
+    name: "Someone",
+    org: "Some NGO",
+    roles: ["partner"],
+    status: "active",
+    coordinator_key: false,
+    fingerprint: "00000 00000 00000 00000",
+    signing_key: "ed25519-x",
+    age_recipient: "age1x",
+    you: false,
+    safety_number: "11111 22222 33333 44444 55555 66666 77777 88888 99999 00000 12121 34343",
+    ...overrides,
+  };
+}

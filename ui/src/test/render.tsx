@@ -45,3 +45,8 @@ export function visibleTexts(root: HTMLElement): string[] {
   }
   return texts;
 }
+
+/** `{{name}}`-style placeholders filled in, as i18next does. */
+export function fill(text: string, values: Record<string, string>): string {
+  return text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key: string) => values[key] ?? "");
+}
