@@ -3,7 +3,8 @@
 //! `WebKitWebDriver`, against a real relay.
 //!
 //! - A partner picks a beneficiary list in the native file dialog, the app's scan marks it
-//!   highly-confidential, the partner sends it to the IMO; the IMO sees the verified sender and
+//!   highly-confidential and offers a pseudonymised copy (made and previewed, then declined),
+//!   the partner sends it to the IMO; the IMO sees the verified sender and
 //!   the label and opens it; the partner sees the `opened` receipt, asks for the parcel's
 //!   deletion and sees the `deleted` receipt once the IMO's app erased its copies.
 //! - A coordinator's app makes an invite; a newcomer's app creates an identity and joins with
@@ -391,6 +392,15 @@ fn a_partner_sends_a_highly_confidential_sheet_and_the_imo_opens_it_in_the_deskt
         "to-send/kyaukme-distribution.csv",
         "MARKER-Nandar-4410",
     );
+    // The cluster's pseudonymisation key, where the app looks for it (the coordinator hands
+    // it to members; here the CLI makes one).
+    let key = cluster.home(PARTNER).join("pseudonym.key");
+    cluster
+        .json(
+            PARTNER,
+            &["pseudonymize", "--new-key", key.to_str().unwrap()],
+        )
+        .succeeds();
     let shots = screenshot_folder("desktop-e2e");
     let display = Display::start();
     steps(async {
@@ -414,6 +424,26 @@ fn a_partner_sends_a_highly_confidential_sheet_and_the_imo_opens_it_in_the_deskt
             .find("[data-testid=suggested-label] [data-label=highly-confidential]")
             .await;
         partner.shot("scanned").await;
+
+        // The scan suggests a pseudonymised copy of the list: the panel's plan, then a real
+        // copy made by the shell, previewed. The partner keeps the original after all.
+        partner.click("[data-action=pseudonymise]").await;
+        partner.find("[data-testid=pseudonymise-panel]").await;
+        partner.shot("pseudonymise-plan").await;
+        partner.click("#make-copy").await;
+        partner.find("[data-testid=pseudonymise-preview]").await;
+        partner.shot("pseudonymise-preview").await;
+        let copy = cluster
+            .home(PARTNER)
+            .join("pseudonymised")
+            .join("kyaukme-distribution-pseudonymised.csv");
+        let copied = std::fs::read_to_string(&copy).expect("the pseudonymised copy");
+        assert!(
+            copied.lines().count() > 2000 && !copied.contains("MARKER-Nandar-4410"),
+            "the copy must keep the rows and lose the names"
+        );
+        partner.click("#keep-original").await;
+        partner.find("[data-action=pseudonymise]").await;
         partner.click("#review-next").await;
         // The suggested label is chosen already: keep it.
         partner
