@@ -840,6 +840,23 @@ fn an_imo_opens_every_new_parcel_at_once_and_one_damaged_parcel_stops_nothing() 
         .assert_failed_with("FILE.html");
 }
 
+/// The recipients' names of a queued parcel (`send`'s JSON), sorted.
+fn recipient_names(queued: &Value) -> Vec<String> {
+    let names: Vec<&str> = queued["recipients"]
+        .as_array()
+        .expect("recipients")
+        .iter()
+        .map(|r| r.as_str().expect("a name"))
+        .collect();
+    sorted(&names)
+}
+
+fn sorted(names: &[&str]) -> Vec<String> {
+    let mut names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    names.sort_unstable();
+    names
+}
+
 /// The kinds in `member`'s inbox, by parcel id.
 fn inbox_kinds(cluster: &Cluster, member: &str) -> Vec<(String, String)> {
     let inbox = cluster.json(member, &["inbox"]).succeeds().json();
@@ -927,16 +944,11 @@ fn a_product_reaches_exactly_the_partners_whose_parcels_it_was_made_from() {
     let both = publish(&cluster, &report, &[&a, &b, "--label", "restricted"])
         .succeeds()
         .json();
-    let mut recipients: Vec<&str> = both["recipients"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.as_str().unwrap())
-        .collect();
-    recipients.sort_unstable();
-    let mut expected = [PARTNER, PARTNER2];
-    expected.sort_unstable();
-    assert_eq!(recipients, expected, "{both}");
+    assert_eq!(
+        recipient_names(&both),
+        sorted(&[PARTNER, PARTNER2]),
+        "{both}"
+    );
 
     // Sources that are not partners' parcels received here are refused, with the reason.
     publish(&cluster, &report, &[&product])
@@ -951,4 +963,106 @@ fn a_product_reaches_exactly_the_partners_whose_parcels_it_was_made_from() {
     publish(&cluster, &report, &[&b])
         .run()
         .assert_failed_with("deleted at its sender's request");
+}
+
+/// `member`'s concerns (`concern list --json`).
+fn concerns(cluster: &Cluster, member: &str) -> Vec<Value> {
+    let listed = cluster.json(member, &["concern", "list"]).succeeds().json();
+    listed["concerns"].as_array().expect("concerns").clone()
+}
+
+#[test]
+fn a_concern_reaches_the_coordinator_and_the_imos_only_and_its_updates_reach_the_reporter() {
+    let cluster = Cluster::new();
+    let reported = cluster
+        .json(
+            PARTNER,
+            &[
+                "concern",
+                "report",
+                "--note",
+                "A printed beneficiary list was left at the distribution point in Kyaukme.",
+            ],
+        )
+        .succeeds()
+        .json();
+    let concern = text(&reported, "parcel_id").to_owned();
+    assert_eq!(reported["kind"], "concern", "{reported}");
+    assert_eq!(
+        recipient_names(&reported),
+        sorted(&[COORDINATOR, IMO]),
+        "{reported}"
+    );
+
+    for member in [COORDINATOR, IMO, PARTNER2] {
+        cluster.sync(member);
+    }
+    for handler in [COORDINATOR, IMO] {
+        let list = concerns(&cluster, handler);
+        assert_eq!(list.len(), 1, "{handler}: {list:?}");
+        assert_eq!(list[0]["parcel_id"], concern.as_str());
+        assert_eq!(list[0]["direction"], "received");
+        assert_eq!(list[0]["status"], "open");
+        assert_eq!(list[0]["reporter"]["name"], PARTNER);
+    }
+    assert!(
+        concerns(&cluster, PARTNER2).is_empty(),
+        "another partner must not get the concern"
+    );
+    assert!(
+        !inbox_kinds(&cluster, PARTNER2)
+            .iter()
+            .any(|(id, _)| *id == concern),
+        "nor see it in the inbox"
+    );
+
+    // The coordinator handles it; the reporter is told, and only the reporter.
+    cluster
+        .json(
+            COORDINATOR,
+            &[
+                "concern",
+                "update",
+                &concern,
+                "--status",
+                "investigating",
+                "--note",
+                "We are contacting the distribution team today.",
+            ],
+        )
+        .succeeds();
+    cluster
+        .json(
+            COORDINATOR,
+            &["concern", "update", &concern, "--status", "lost"],
+        )
+        .run()
+        .assert_failed_with("acknowledged, investigating, resolved, closed");
+    cluster.sync(PARTNER);
+    let mine = concerns(&cluster, PARTNER);
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert_eq!(mine[0]["direction"], "reported");
+    assert_eq!(mine[0]["status"], "investigating", "{mine:?}");
+    assert_eq!(mine[0]["updates"][0]["by"], COORDINATOR, "{mine:?}");
+    assert_eq!(
+        mine[0]["updates"][0]["note"],
+        "We are contacting the distribution team today."
+    );
+    cluster
+        .json(
+            COORDINATOR,
+            &["concern", "update", &concern, "--status", "resolved"],
+        )
+        .succeeds();
+    assert_eq!(concerns(&cluster, COORDINATOR)[0]["status"], "resolved");
+    cluster.sync(PARTNER);
+    assert_eq!(concerns(&cluster, PARTNER)[0]["status"], "resolved");
+    // A partner cannot update a concern it did not receive.
+    cluster
+        .json(
+            PARTNER2,
+            &["concern", "update", &concern, "--status", "closed"],
+        )
+        .run()
+        .assert_failed_with(&concern);
 }

@@ -72,6 +72,9 @@ enum Command {
     /// An IMO's information products, sent to the partners whose data they were made from
     #[command(subcommand)]
     Product(commands::mailroom::ProductCommand),
+    /// Report a concern to the coordinator and IMOs; list and update concerns
+    #[command(subcommand)]
+    Concern(commands::mailroom::ConcernCommand),
     /// The audit log of everything done with parcels here; --verify checks it was not altered
     Log(commands::mailroom::LogArgs),
     /// Seal files into an encrypted, signed parcel file (to share without the relay)
@@ -126,6 +129,7 @@ fn main() -> ExitCode {
         Command::Correct(args) => commands::mailroom::correct(&cli.global, args),
         Command::Delete(args) => commands::mailroom::delete(&cli.global, args),
         Command::Product(cmd) => commands::mailroom::product(&cli.global, cmd),
+        Command::Concern(cmd) => commands::mailroom::concern(&cli.global, cmd),
         Command::Log(args) => commands::mailroom::log(&cli.global, args),
         Command::Seal(args) => commands::parcel::seal(&cli.global, args),
         Command::Open(args) => commands::parcel::open(&cli.global, args),
@@ -189,6 +193,7 @@ impl Command {
             Command::Correct(a) => a.json(),
             Command::Delete(a) => a.json(),
             Command::Product(c) => c.wants_json(),
+            Command::Concern(c) => c.wants_json(),
             Command::Log(a) => a.json,
             Command::Seal(a) => a.json,
             Command::Open(a) => a.json,

@@ -171,6 +171,117 @@ pub(crate) struct ProductPublishArgs {
     after: AfterQueue,
 }
 
+/// `sealpost concern …`: reporting a concern, and handling one.
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum ConcernCommand {
+    /// Report a concern to the coordinator and the IMOs (and no one else)
+    Report(ConcernReportArgs),
+    /// The concerns you reported and those you handle, with their status
+    List(crate::commands::relay::JsonArg),
+    /// Tell the member who reported a concern what is being done
+    Update(ConcernUpdateArgs),
+}
+
+impl ConcernCommand {
+    pub(crate) fn wants_json(&self) -> bool {
+        match self {
+            ConcernCommand::Report(a) => a.after.json,
+            ConcernCommand::List(a) => a.json,
+            ConcernCommand::Update(a) => a.after.json,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ConcernReportArgs {
+    /// What happened, in your words
+    #[arg(long)]
+    note: String,
+    /// Files that show it (optional)
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Confidentiality label
+    #[arg(long, default_value = "confidential")]
+    label: Label,
+    #[command(flatten)]
+    after: AfterQueue,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ConcernUpdateArgs {
+    /// The concern (its id, from `sealpost concern list`)
+    concern_id: String,
+    /// Its status now: acknowledged, investigating, resolved or closed
+    #[arg(long)]
+    status: String,
+    /// What you tell the reporter
+    #[arg(long)]
+    note: Option<String>,
+    #[command(flatten)]
+    after: AfterQueue,
+}
+
+pub(crate) fn concern(global: &Global, command: &ConcernCommand) -> Result<(), Failure> {
+    let (mailroom, passphrase) = mailroom(global)?;
+    let (queued, after, what) = match command {
+        ConcernCommand::List(args) => return list_concerns(&mailroom, args.json),
+        ConcernCommand::Report(args) => (
+            mailroom.report_concern(
+                args.note.clone(),
+                files(&args.files)?,
+                args.label,
+                &Bar::new(),
+            )?,
+            &args.after,
+            "Sealed concern",
+        ),
+        ConcernCommand::Update(args) => (
+            mailroom.update_concern(
+                &args.concern_id,
+                &args.status,
+                args.note.clone(),
+                &Bar::new(),
+            )?,
+            &args.after,
+            "Sealed concern update",
+        ),
+    };
+    after_queue(&mailroom, passphrase.as_ref(), &queued, after, what)
+}
+
+fn list_concerns(mailroom: &Mailroom, json: bool) -> Result<(), Failure> {
+    let concerns = mailroom.concerns()?;
+    if json {
+        print_json(&serde_json::json!({ "concerns": concerns }));
+        return Ok(());
+    }
+    if concerns.is_empty() {
+        println!("No concerns reported by you or to you.");
+    }
+    for c in &concerns {
+        println!(
+            "{}  [{}]  {}  {} by {} ({})",
+            c.parcel_id, c.status, c.created_at, c.direction, c.reporter.name, c.reporter.org
+        );
+        if let Some(note) = &c.note {
+            println!("    {note}");
+        }
+        for u in &c.updates {
+            println!(
+                "    {}  {} by {}{}",
+                u.at,
+                u.status,
+                u.by,
+                u.note
+                    .as_deref()
+                    .map(|n| format!(": {n}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn product(global: &Global, command: &ProductCommand) -> Result<(), Failure> {
     let ProductCommand::Publish(args) = command;
     let files = files(&args.files)?;

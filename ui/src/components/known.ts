@@ -4,7 +4,7 @@ import type { TFunction } from "i18next";
 // phase). Those the catalogues know are translated; a value added in Rust later is shown as it
 // came rather than as a raw key.
 
-export const PARCEL_KINDS = new Set(["data", "correction", "product", "receipt", "deletion-request"]);
+export const PARCEL_KINDS = new Set(["data", "correction", "product", "concern", "receipt", "deletion-request"]);
 export const INBOX_STATUSES = new Set(["new", "opened", "superseded", "deleted", "expired"]);
 export const SENT_STATUSES = new Set(["queued", "sent", "superseded", "deletion-requested", "cancelled"]);
 export const RECEIPT_EVENTS = new Set(["delivered", "opened", "deleted"]);

@@ -127,13 +127,20 @@ fn receive_one(
         org: m.sender.org.clone(),
     };
     let summary = match m.kind {
-        ParcelKind::Receipt => accept_receipt(mailroom, &m, opened.sender_status)?,
+        // A concern's status update is a receipt about the concern from one of those it was
+        // reported to: the same checks, the same record, shown with the concern.
+        ParcelKind::Receipt | ParcelKind::ConcernUpdate => {
+            accept_receipt(mailroom, &m, opened.sender_status)?
+        }
         ParcelKind::DeletionRequest => {
             accept_deletion_request(mailroom, &m, opened.sender_status, report)?
         }
         _ => accept_parcel(mailroom, &m, opened.sender_status, item, &partial, report)?,
     };
-    if matches!(m.kind, ParcelKind::Receipt | ParcelKind::DeletionRequest) {
+    if matches!(
+        m.kind,
+        ParcelKind::Receipt | ParcelKind::DeletionRequest | ParcelKind::ConcernUpdate
+    ) {
         remove_file(&partial)?;
     }
     conn.execute("DELETE FROM downloads WHERE blob_id = ?1", [&item.id])?;

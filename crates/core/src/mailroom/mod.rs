@@ -344,6 +344,48 @@ pub struct SentEntry {
     pub products: Vec<ProductInfo>,
 }
 
+/// The statuses a concern moves through, as its updates say them.
+pub const CONCERN_STATUSES: [&str; 4] = ["acknowledged", "investigating", "resolved", "closed"];
+
+/// A concern this member reported, or received to handle.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ConcernEntry {
+    /// The concern parcel.
+    pub parcel_id: String,
+    /// `reported` (by this member) or `received` (to handle).
+    pub direction: String,
+    /// Who reported it (this member, for a reported one).
+    pub reporter: Person,
+    /// What the reporter wrote.
+    pub note: Option<String>,
+    /// Its label.
+    pub label: Label,
+    /// Files that came with it.
+    pub files: Vec<ListedFile>,
+    /// When it was reported (sealed).
+    pub created_at: String,
+    /// `open` until someone handling it sent an update; then that update's status.
+    pub status: String,
+    /// The updates, oldest first: from those handling it (for a reported concern), or the
+    /// ones this member sent (for a received one).
+    pub updates: Vec<ConcernUpdate>,
+}
+
+/// One status update on a concern.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ConcernUpdate {
+    /// Its status: one of [`CONCERN_STATUSES`].
+    pub status: String,
+    /// When it was sent.
+    pub at: String,
+    /// Who sent it.
+    pub by: String,
+    /// What they wrote.
+    pub note: Option<String>,
+}
+
 /// An information product made (in part) from a parcel this member sent.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -740,6 +782,169 @@ impl Mailroom {
         )
     }
 
+    /// Reports a concern (an incident, a breach, a worry about how data is handled) to the
+    /// cluster's coordinator and IMOs, and to no one else: other partners never see it, nor
+    /// who sent it. The relay sees only that a parcel went from this member to them.
+    pub fn report_concern(
+        &self,
+        note: String,
+        files: Vec<FileSource>,
+        label: Label,
+        progress: &dyn Progress,
+    ) -> Result<Queued, MailroomError> {
+        if note.trim().is_empty() {
+            return Err(MailroomError::NotAllowed {
+                reason: "say what the concern is (--note): the coordinator reads it first".into(),
+            });
+        }
+        let roster = self.membership().current(OffsetDateTime::now_utc())?;
+        outbox::queue(
+            self,
+            roster.roster(),
+            outbox::Sealing {
+                purpose: Purpose::Concern,
+                files,
+                to: outbox::To::Specs(vec!["role:coordinator".into(), "role:imo".into()]),
+                label,
+                label_override: None,
+                note: Some(note),
+                compression: Compression::Zstd,
+            },
+            progress,
+        )
+    }
+
+    /// Tells the member who reported a concern what is being done: a `concern-update` with
+    /// `status` (one of [`CONCERN_STATUSES`]) and an optional note, to the reporter only.
+    pub fn update_concern(
+        &self,
+        concern_id: &str,
+        status: &str,
+        note: Option<String>,
+        progress: &dyn Progress,
+    ) -> Result<Queued, MailroomError> {
+        if !CONCERN_STATUSES.contains(&status) {
+            return Err(MailroomError::NotAllowed {
+                reason: format!(
+                    "{status:?} is not a concern status: use one of {}",
+                    CONCERN_STATUSES.join(", ")
+                ),
+            });
+        }
+        let about = parse_id(concern_id)?;
+        let reporter: Option<(String, String, String, String)> = self
+            .conn
+            .query_row(
+                "SELECT sender_id, sender_name, sender_org, label FROM parcels \
+                 WHERE parcel_id = ?1 AND direction = 'in' AND kind = 'concern'",
+                [concern_id],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .optional()?;
+        let Some((member_id, name, org, label)) = reporter else {
+            return Err(MailroomError::NoSuchParcel {
+                id: concern_id.into(),
+            });
+        };
+        let label: Label = label.parse().unwrap_or(Label::HighlyConfidential);
+        let roster = self.membership().current(OffsetDateTime::now_utc())?;
+        outbox::queue(
+            self,
+            roster.roster(),
+            outbox::Sealing {
+                purpose: Purpose::ConcernUpdate {
+                    about,
+                    status: status.into(),
+                },
+                files: Vec::new(),
+                to: outbox::To::Members(vec![Person {
+                    member_id,
+                    name,
+                    org,
+                }]),
+                label,
+                label_override: None,
+                note,
+                compression: Compression::Zstd,
+            },
+            progress,
+        )
+    }
+
+    /// The concerns this member reported and those it received to handle, newest first, each
+    /// with its status and updates. For the coordinator, the open ones are the work list.
+    pub fn concerns(&self) -> Result<Vec<ConcernEntry>, MailroomError> {
+        let mut statement = self.conn.prepare(
+            "SELECT parcel_id, direction, sender_id, sender_name, sender_org, note, label, \
+             files, created_at FROM parcels WHERE kind = 'concern' \
+             ORDER BY created_at DESC, rowid DESC",
+        )?;
+        let rows = statement.query_map([], |row| {
+            let direction: String = row.get(1)?;
+            Ok(ConcernEntry {
+                parcel_id: row.get(0)?,
+                direction: if direction == "out" {
+                    "reported".into()
+                } else {
+                    "received".into()
+                },
+                reporter: person_columns(row, 2)?,
+                note: row.get(5)?,
+                label: label_column(row, 6)?,
+                files: files_column(row, 7)?,
+                created_at: row.get(8)?,
+                status: "open".into(),
+                updates: Vec::new(),
+            })
+        })?;
+        let mut concerns: Vec<ConcernEntry> = rows.collect::<rusqlite::Result<_>>()?;
+        // Updates received (about a concern this member reported) are kept as receipts;
+        // updates this member sent are its own concern-update parcels.
+        let mut received = self.conn.prepare(
+            "SELECT r.event, r.at, COALESCE(p.name, r.from_member), r.detail FROM receipts r \
+             LEFT JOIN recipients p ON p.parcel_id = r.about AND p.member_id = r.from_member \
+             WHERE r.about = ?1 ORDER BY r.at, r.rowid",
+        )?;
+        let mut sent = self.conn.prepare(
+            "SELECT manifest, created_at, note FROM parcels \
+             WHERE direction = 'out' AND kind = 'concern-update' AND about = ?1 \
+             ORDER BY created_at, rowid",
+        )?;
+        for concern in &mut concerns {
+            if concern.direction == "reported" {
+                concern.updates = received
+                    .query_map([&concern.parcel_id], |row| {
+                        Ok(ConcernUpdate {
+                            status: row.get(0)?,
+                            at: row.get(1)?,
+                            by: row.get(2)?,
+                            note: row.get(3)?,
+                        })
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?
+                    .into_iter()
+                    .filter(|u| CONCERN_STATUSES.contains(&u.status.as_str()))
+                    .collect();
+            } else {
+                let name = self.identity().card().name.clone();
+                concern.updates = sent
+                    .query_map([&concern.parcel_id], |row| {
+                        Ok(ConcernUpdate {
+                            status: event_column(row, 0)?,
+                            at: row.get(1)?,
+                            by: name.clone(),
+                            note: row.get(2)?,
+                        })
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+            }
+            if let Some(last) = concern.updates.last() {
+                concern.status = last.status.clone();
+            }
+        }
+        Ok(concerns)
+    }
+
     /// Sends new files that replace a parcel this member sent: a `data` parcel naming it in
     /// `supersedes`, to the same recipients, with the same label unless another is given.
     pub fn correct(
@@ -1033,7 +1238,7 @@ impl Mailroom {
         let mut statement = self.conn.prepare(
             "SELECT parcel_id, kind, label, sender_id, sender_name, sender_org, sender_status, \
              files, received_at, created_at, status, note, supersedes, superseded_by, keep_until \
-             FROM parcels WHERE direction = 'in' AND kind NOT IN ('receipt', 'deletion-request') \
+             FROM parcels WHERE direction = 'in' AND kind NOT IN ('receipt', 'deletion-request', 'concern-update') \
              ORDER BY received_at DESC, rowid DESC",
         )?;
         let rows = statement.query_map([], |row| {
@@ -1041,11 +1246,7 @@ impl Mailroom {
                 parcel_id: row.get(0)?,
                 kind: row.get(1)?,
                 label: label_column(row, 2)?,
-                sender: Person {
-                    member_id: row.get(3)?,
-                    name: row.get(4)?,
-                    org: row.get(5)?,
-                },
+                sender: person_columns(row, 3)?,
                 sender_status: row.get(6)?,
                 files: files_column(row, 7)?,
                 received_at: row.get(8)?,
@@ -1065,7 +1266,7 @@ impl Mailroom {
     pub fn sent(&self) -> Result<Vec<SentEntry>, MailroomError> {
         let mut statement = self.conn.prepare(
             "SELECT parcel_id, kind, label, files, created_at, status, supersedes, superseded_by \
-             FROM parcels WHERE direction = 'out' AND kind NOT IN ('receipt', 'deletion-request') \
+             FROM parcels WHERE direction = 'out' AND kind NOT IN ('receipt', 'deletion-request', 'concern-update') \
              ORDER BY received_at DESC, rowid DESC",
         )?;
         let rows = statement.query_map([], |row| {
@@ -1123,11 +1324,7 @@ impl Mailroom {
             Ok((
                 ProductInfo {
                     parcel_id: row.get(0)?,
-                    publisher: Person {
-                        member_id: row.get(1)?,
-                        name: row.get(2)?,
-                        org: row.get(3)?,
-                    },
+                    publisher: person_columns(row, 1)?,
                     label: label_column(row, 4)?,
                     files: files_column(row, 5)?,
                     received_at: row.get(6)?,
@@ -1324,13 +1521,7 @@ impl Mailroom {
             "SELECT member_id, name, org FROM recipients WHERE parcel_id = ?1 AND member_id != ?2 \
              ORDER BY name, member_id",
         )?;
-        let rows = statement.query_map(params![parcel_id, me], |row| {
-            Ok(Person {
-                member_id: row.get(0)?,
-                name: row.get(1)?,
-                org: row.get(2)?,
-            })
-        })?;
+        let rows = statement.query_map(params![parcel_id, me], |row| person_columns(row, 0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -1369,6 +1560,30 @@ fn files_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Vec<L
     serde_json::from_str(&text).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, e.into())
     })
+}
+
+/// A member from three columns in a row: member id, name, organisation.
+fn person_columns(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Person> {
+    Ok(Person {
+        member_id: row.get(first)?,
+        name: row.get(first + 1)?,
+        org: row.get(first + 2)?,
+    })
+}
+
+/// The `event` of a stored manifest (a receipt's or a concern update's).
+fn event_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<String> {
+    #[derive(serde::Deserialize)]
+    struct Event {
+        #[serde(default)]
+        event: String,
+    }
+    let text: String = row.get(index)?;
+    serde_json::from_str::<Event>(&text)
+        .map(|m| m.event)
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, e.into())
+        })
 }
 
 /// The `sources` of a stored manifest (a product's), as parcel id texts.

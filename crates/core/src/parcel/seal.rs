@@ -189,6 +189,17 @@ pub enum Purpose {
         /// The parcels it was made from.
         sources: Vec<ParcelId>,
     },
+    /// A concern reported to the coordinator and the IMOs (`concern`): an incident, a breach,
+    /// a worry about how data is handled.
+    Concern,
+    /// What the coordinator or an IMO did about a concern (`concern-update`), sent back to
+    /// the member who reported it.
+    ConcernUpdate {
+        /// The concern.
+        about: ParcelId,
+        /// Its status now: a short lowercase word (`acknowledged`, `investigating`, …).
+        status: String,
+    },
 }
 
 impl Purpose {
@@ -216,6 +227,12 @@ impl Purpose {
             Purpose::Product { sources } => {
                 fields.kind = ParcelKind::Product;
                 fields.sources = Some(sources);
+            }
+            Purpose::Concern => fields.kind = ParcelKind::Concern,
+            Purpose::ConcernUpdate { about, status } => {
+                fields.kind = ParcelKind::ConcernUpdate;
+                fields.about = Some(about);
+                fields.event = Some(status);
             }
         }
         fields
