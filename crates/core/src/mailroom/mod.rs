@@ -719,7 +719,7 @@ impl Mailroom {
             if ids.contains(&id) {
                 continue;
             }
-            let row: Option<(String, String, String, String, String, String)> = self
+            let row: Option<(String, String, String, Person)> = self
                 .conn
                 .query_row(
                     "SELECT direction, kind, status, sender_id, sender_name, sender_org \
@@ -730,14 +730,12 @@ impl Mailroom {
                             row.get(0)?,
                             row.get(1)?,
                             row.get(2)?,
-                            row.get(3)?,
-                            row.get(4)?,
-                            row.get(5)?,
+                            person_columns(row, 3)?,
                         ))
                     },
                 )
                 .optional()?;
-            let Some((direction, kind, status, member_id, name, org)) = row else {
+            let Some((direction, kind, status, sender)) = row else {
                 return Err(MailroomError::NoSuchParcel { id: source.clone() });
             };
             if direction != "in" || !matches!(kind.as_str(), "data" | "correction") {
@@ -757,12 +755,10 @@ impl Mailroom {
                 });
             }
             ids.push(id);
-            if member_id != self.my_id() && !partners.iter().any(|p| p.member_id == member_id) {
-                partners.push(Person {
-                    member_id,
-                    name,
-                    org,
-                });
+            if sender.member_id != self.my_id()
+                && !partners.iter().any(|p| p.member_id == sender.member_id)
+            {
+                partners.push(sender);
             }
         }
         let roster = self.membership().current(OffsetDateTime::now_utc())?;
@@ -832,21 +828,20 @@ impl Mailroom {
             });
         }
         let about = parse_id(concern_id)?;
-        let reporter: Option<(String, String, String, String)> = self
+        let reporter: Option<(Person, Label)> = self
             .conn
             .query_row(
                 "SELECT sender_id, sender_name, sender_org, label FROM parcels \
                  WHERE parcel_id = ?1 AND direction = 'in' AND kind = 'concern'",
                 [concern_id],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+                |row| Ok((person_columns(row, 0)?, label_column(row, 3)?)),
             )
             .optional()?;
-        let Some((member_id, name, org, label)) = reporter else {
+        let Some((reporter, label)) = reporter else {
             return Err(MailroomError::NoSuchParcel {
                 id: concern_id.into(),
             });
         };
-        let label: Label = label.parse().unwrap_or(Label::HighlyConfidential);
         let roster = self.membership().current(OffsetDateTime::now_utc())?;
         outbox::queue(
             self,
@@ -857,11 +852,7 @@ impl Mailroom {
                     status: status.into(),
                 },
                 files: Vec::new(),
-                to: outbox::To::Members(vec![Person {
-                    member_id,
-                    name,
-                    org,
-                }]),
+                to: outbox::To::Members(vec![reporter]),
                 label,
                 label_override: None,
                 note,
