@@ -9,7 +9,8 @@
 //!   deletion and sees the `deleted` receipt once the IMO's app erased its copies.
 //! - A coordinator's app makes an invite; a newcomer's app creates an identity and joins with
 //!   the code; the coordinator approves the request showing the newcomer's fingerprint; the
-//!   newcomer's app is admitted and shows the members' safety numbers.
+//!   newcomer's app is admitted and shows the members' safety numbers; it reports a concern,
+//!   which the coordinator's app receives and answers.
 //!
 //! Every step leaves a screenshot in `target/tmp/desktop-e2e*/` to look at, and the widest
 //! screens are checked in Burmese at 200 % zoom.
@@ -733,7 +734,45 @@ fn a_newcomer_joins_in_the_app_and_the_coordinator_approves_in_the_app() {
         newcomer.go_to("settings").await;
         newcomer.find("[data-testid=my-fingerprint]").await;
         newcomer.shot("settings").await;
+        // The new member reports a concern from the app; the coordinator's app receives it
+        // and answers; the reporter's app shows the answer.
+        newcomer.go_to("concerns").await;
+        type_into(
+            &newcomer,
+            "#concern-note",
+            "A printed list was left at the distribution point.",
+        )
+        .await;
+        newcomer.click("#report-concern").await;
+        newcomer.find("[data-testid=concern-reported]").await;
+        newcomer.click("#sync-now").await;
+        coordinator.go_to("concerns").await;
+        let received = coordinator
+            .sync_until("[data-testid=concern-row][data-status=open]")
+            .await;
+        assert!(
+            received.text().await.unwrap().contains("Naw Htoo"),
+            "the coordinator sees who reported it"
+        );
+        coordinator.shot("concern-received").await;
+        let concern = received.attr("data-parcel-id").await.unwrap().unwrap();
+        coordinator
+            .click(&format!(
+                "#concern-status-{concern} option[value=investigating]"
+            ))
+            .await;
+        coordinator
+            .click("[data-testid=concern-row] [data-action=update-concern]")
+            .await;
+        coordinator.find("[data-testid=concern-updated]").await;
+        coordinator.click("#sync-now").await;
+        newcomer
+            .sync_until("[data-testid=concern-row][data-status=investigating]")
+            .await;
+        newcomer.shot("concern-answered").await;
+
         // The widest screens, in Burmese and at 200 % zoom.
+        coordinator.go_to("cluster").await;
         coordinator.burmese_at_200_percent("cluster").await;
         newcomer.go_to("cluster").await;
         newcomer.burmese_at_200_percent("members").await;

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use sealpost_core::mailroom::{
-    Contact, DeletionRequested, InboxEntry, OutboxEntry, Queued, SentEntry,
+    ConcernEntry, Contact, DeletionRequested, InboxEntry, OutboxEntry, Queued, SentEntry,
 };
 use sealpost_core::review::Review;
 use ts_rs::TS;
@@ -31,6 +31,7 @@ pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
     OutboxEntry::export_all_to(dir)?;
     InboxEntry::export_all_to(dir)?;
     SentEntry::export_all_to(dir)?;
+    ConcernEntry::export_all_to(dir)?;
     OpenOutcome::export_all_to(dir)?;
     SyncStatus::export_all_to(dir)?;
     CorrectRequest::export_all_to(dir)?;
@@ -48,8 +49,9 @@ pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
     Ok(())
 }
 
-/// The limits the UI checks as the user types, taken from the constants core enforces again
-/// when it acts: a form can never accept what core then refuses, or the reverse.
+/// The limits the UI checks as the user types, and the values it offers, taken from the
+/// constants core enforces again when it acts: a form can never accept what core then refuses,
+/// or the reverse.
 fn limits() -> String {
     use sealpost_core::parcel::{
         MAX_NOTE_CHARS, MAX_OVERRIDE_REASON_CHARS, MIN_OVERRIDE_REASON_CHARS,
@@ -84,5 +86,14 @@ fn limits() -> String {
     for (doc, name, value) in constants {
         text.push_str(&format!("\n/** {doc} */\nexport const {name} = {value};\n"));
     }
+    let statuses: Vec<String> = sealpost_core::mailroom::CONCERN_STATUSES
+        .iter()
+        .map(|s| format!("{s:?}"))
+        .collect();
+    text.push_str(&format!(
+        "\n/** The statuses a concern update can give, in the order a concern moves through them. */\n\
+         export const CONCERN_STATUSES = [{}] as const;\n",
+        statuses.join(", ")
+    ));
     text
 }

@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use sealpost_core::mailroom::{
-    Contact, DeletionRequested, InboxEntry, Opened, OutboxEntry, Outgoing, Queued, SentEntry,
+    ConcernEntry, Contact, DeletionRequested, InboxEntry, Opened, OutboxEntry, Outgoing, Queued,
+    SentEntry,
 };
 use sealpost_core::parcel::{Compression, FileSource};
 use sealpost_core::progress::Silent;
@@ -247,6 +248,51 @@ pub async fn export_sharing_log(
             AppError::new(code, format!("cannot write {}: {e}", path.display()))
         })?;
         Ok(Some(path.display().to_string()))
+    })
+    .await
+}
+
+/// The concerns this member reported and those it received to handle, newest first.
+#[tauri::command]
+pub async fn concerns(app: AppHandle) -> Result<Vec<ConcernEntry>, AppError> {
+    blocking(app, |desk, _| desk.with_mailroom(|m| m.concerns())).await
+}
+
+/// Reports a concern to the cluster's coordinator and IMOs (and nobody else), with optional
+/// files; the sync sends it.
+#[tauri::command]
+pub async fn report_concern(
+    app: AppHandle,
+    note: String,
+    paths: Vec<String>,
+    label: Label,
+) -> Result<Queued, AppError> {
+    blocking(app, move |desk, _| {
+        let files = as_paths(&paths)
+            .into_iter()
+            .map(FileSource::from_path)
+            .collect::<Result<Vec<_>, _>>()?;
+        let queued = desk.with_mailroom(|m| m.report_concern(note, files, label, &Silent))?;
+        desk.sync_soon();
+        Ok(queued)
+    })
+    .await
+}
+
+/// Tells the member who reported a concern what is being done (`status`: one of
+/// `CONCERN_STATUSES`), with an optional note; the sync sends it.
+#[tauri::command]
+pub async fn update_concern(
+    app: AppHandle,
+    concern_id: String,
+    status: String,
+    note: Option<String>,
+) -> Result<Queued, AppError> {
+    blocking(app, move |desk, _| {
+        let queued =
+            desk.with_mailroom(|m| m.update_concern(&concern_id, &status, note, &Silent))?;
+        desk.sync_soon();
+        Ok(queued)
     })
     .await
 }

@@ -9,6 +9,7 @@ import { en, my } from "./i18n";
 import { fakeApi } from "./test/fakeApi";
 import {
   card,
+  concernEntries,
   contactList,
   idleStatus,
   inboxEntries,
@@ -40,6 +41,7 @@ function busyApi() {
     inbox: vi.fn(async () => inboxEntries),
     outbox: vi.fn(async () => outboxEntries),
     sent: vi.fn(async () => sentEntries),
+    concerns: vi.fn(async () => concernEntries),
   });
 }
 
@@ -65,7 +67,8 @@ describe.each(["en", "my"] as const)("App (%s)", (language) => {
       expect(navButton(item)).toHaveAttribute("aria-current", "page");
       expect(navButton(item)).toHaveAccessibleName(c.nav[item]);
       if (item !== "cluster" && item !== "settings") {
-        await screen.findAllByTestId(`${item}-row`);
+        // The concerns screen names its rows in the singular (`concern-row`).
+        await screen.findAllByTestId(item === "concerns" ? "concern-row" : `${item}-row`);
       }
       expectNoRawKeys(missing);
     }

@@ -13,11 +13,13 @@ import { listen } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type { AppError } from "./bindings/AppError";
 import type { ClusterView } from "./bindings/ClusterView";
+import type { ConcernEntry } from "./bindings/ConcernEntry";
 import type { Contact } from "./bindings/Contact";
 import type { CorrectRequest } from "./bindings/CorrectRequest";
 import type { DeletionRequested } from "./bindings/DeletionRequested";
 import type { InviteSummary } from "./bindings/InviteSummary";
 import type { JoinRequests } from "./bindings/JoinRequests";
+import type { Label } from "./bindings/Label";
 import type { Joined } from "./bindings/Joined";
 import type { NewInvite } from "./bindings/NewInvite";
 import type { RosterChanged } from "./bindings/RosterChanged";
@@ -284,6 +286,27 @@ export function pickKeyFile(): Promise<string | null> {
   return call<string | null>("pick_key_file");
 }
 
+/**
+ * The concerns this member reported (`direction` "reported") and those they received to handle
+ * as a coordinator or IMO ("received"), each with its status and updates.
+ */
+export function concerns(): Promise<ConcernEntry[]> {
+  return call<ConcernEntry[]>("concerns");
+}
+
+/**
+ * Seals a concern (the note, optional files, under `label`) to every coordinator and IMO of the
+ * cluster and nobody else. A blank note rejects with `not-allowed`.
+ */
+export function reportConcern(note: string, paths: string[], label: Label): Promise<Queued> {
+  return call<Queued>("report_concern", { note, paths, label });
+}
+
+/** Sends a status update (one of `CONCERN_STATUSES`) on a concern received, to its reporter. */
+export function updateConcern(concernId: string, status: string, note: string | null): Promise<Queued> {
+  return call<Queued>("update_concern", { concernId, status, note });
+}
+
 /** Asks the background sync for a pass now; its progress arrives as `sync-status` events. */
 export async function syncNow(): Promise<void> {
   await call<null>("sync_now");
@@ -441,6 +464,9 @@ export interface Api {
   hasPseudonymKey: typeof hasPseudonymKey;
   importPseudonymKey: typeof importPseudonymKey;
   pickKeyFile: typeof pickKeyFile;
+  concerns: typeof concerns;
+  reportConcern: typeof reportConcern;
+  updateConcern: typeof updateConcern;
 }
 
 export const api: Api = {
@@ -484,6 +510,9 @@ export const api: Api = {
   hasPseudonymKey,
   importPseudonymKey,
   pickKeyFile,
+  concerns,
+  reportConcern,
+  updateConcern,
 };
 
 /** Tells the shell the UI has painted its first frame (for bench/desktop's start-up figure). */

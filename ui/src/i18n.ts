@@ -4,6 +4,8 @@ import i18next, { type i18n as I18n } from "i18next";
 import { initReactI18next } from "react-i18next";
 import clusterEn from "./locales/cluster.en.json";
 import clusterMy from "./locales/cluster.my.json";
+import concernsEn from "./locales/concerns.en.json";
+import concernsMy from "./locales/concerns.my.json";
 import baseEn from "./locales/en.json";
 import baseMy from "./locales/my.json";
 import onboardingEn from "./locales/onboarding.en.json";
@@ -17,7 +19,8 @@ export type Language = (typeof LANGUAGES)[number];
 /**
  * One catalogue per language, from parts: `en.json` for the app's frame and the parcel screens,
  * `onboarding.*.json` for onboarding and settings, `cluster.*.json` for the cluster screen and
- * the parcel actions, `pseudonymise.*.json` for the send flow's pseudonymise step. A part owns its top-level groups; two parts defining the same group is a
+ * the parcel actions, `pseudonymise.*.json` for the send flow's pseudonymise step, `concerns.*.json` for the
+ * concerns screen. A part owns its top-level groups; two parts defining the same group is a
  * mistake that would silently drop strings, so it throws.
  */
 function catalogue<T extends object>(...parts: T[]): T {
@@ -31,14 +34,16 @@ function catalogue<T extends object>(...parts: T[]): T {
   return merged as T;
 }
 
-export const en = catalogue<Record<string, unknown>>(baseEn, onboardingEn, clusterEn, pseudonymiseEn) as typeof baseEn &
+export const en = catalogue<Record<string, unknown>>(baseEn, onboardingEn, clusterEn, pseudonymiseEn, concernsEn) as typeof baseEn &
   typeof onboardingEn &
   typeof clusterEn &
-  typeof pseudonymiseEn;
-export const my = catalogue<Record<string, unknown>>(baseMy, onboardingMy, clusterMy, pseudonymiseMy) as typeof baseMy &
+  typeof pseudonymiseEn &
+  typeof concernsEn;
+export const my = catalogue<Record<string, unknown>>(baseMy, onboardingMy, clusterMy, pseudonymiseMy, concernsMy) as typeof baseMy &
   typeof onboardingMy &
   typeof clusterMy &
-  typeof pseudonymiseMy;
+  typeof pseudonymiseMy &
+  typeof concernsMy;
 
 export const resources = {
   en: { translation: en },

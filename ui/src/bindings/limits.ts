@@ -11,3 +11,6 @@ export const MIN_REASON_CHARS = 5;
 
 /** The longest reason for a label below the suggested one, in code points. */
 export const MAX_REASON_CHARS = 1000;
+
+/** The statuses a concern update can give, in the order a concern moves through them. */
+export const CONCERN_STATUSES = ["acknowledged", "investigating", "resolved", "closed"] as const;

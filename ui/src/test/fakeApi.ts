@@ -79,6 +79,9 @@ export function fakeApi(overrides: Partial<Api> = {}): Api & FakeShell {
     hasPseudonymKey: vi.fn(async () => true),
     importPseudonymKey: vi.fn(async () => {}),
     pickKeyFile: vi.fn(async () => null),
+    concerns: vi.fn(async () => []),
+    reportConcern: vi.fn(async () => ({ parcel_id: "concern-1", kind: "concern", size: 1, recipients: [] })),
+    updateConcern: vi.fn(async () => ({ parcel_id: "update-1", kind: "concern-update", size: 1, recipients: [] })),
     emitSync: (status) => {
       for (const listener of listeners) listener(status);
     },

@@ -1,4 +1,5 @@
 import type { MemberEntry } from "../bindings/MemberEntry";
+import type { ConcernEntry } from "../bindings/ConcernEntry";
 import type { Contact } from "../bindings/Contact";
 import type { InboxEntry } from "../bindings/InboxEntry";
 import type { MemberCard } from "../bindings/MemberCard";
@@ -257,3 +258,35 @@ export function memberEntry(overrides: Partial<MemberEntry>): MemberEntry {
     ...overrides,
   };
 }
+
+/**
+ * A concern this partner reported, which an IMO acknowledged and then looked into, and one
+ * received from another partner (this member handling it as coordinator or IMO), still open.
+ */
+export const concernEntries: ConcernEntry[] = [
+  {
+    parcel_id: "c-reported",
+    direction: "reported",
+    reporter: { member_id: "m-1", name: "Daw Aye Aye", org: "Shwe Partners" },
+    note: "Our beneficiary list was shared outside the cluster.",
+    label: "confidential",
+    files: [{ name: "screenshot.png", size: 80_000 }],
+    created_at: "2025-03-06T08:00:00Z",
+    status: "investigating",
+    updates: [
+      { status: "acknowledged", at: "2025-03-06T09:00:00Z", by: "Ko Min Thu", note: null },
+      { status: "investigating", at: "2025-03-07T10:00:00Z", by: "Ma Hnin", note: "ကျွန်ုပ်တို့ စစ်ဆေးနေပါသည်။" },
+    ],
+  },
+  {
+    parcel_id: "c-received",
+    direction: "received",
+    reporter: { member_id: "p-9", name: "U Zaw", org: "Yoma Relief" },
+    note: "A distribution list was posted in a public group.",
+    label: "highly-confidential",
+    files: [],
+    created_at: "2025-03-05T07:00:00Z",
+    status: "open",
+    updates: [],
+  },
+];
