@@ -3,7 +3,7 @@ import { useTranslation } from "react-i18next";
 import { toApiError, type Api, type ApiError } from "../api";
 import { formatNumber } from "../format";
 import "../screens/onboarding.css";
-import { MIN_PASSPHRASE_CHARS, NewPassphraseFields, newPassphraseProblem, type PassphraseProblem } from "./NewPassphrase";
+import { MIN_PASSPHRASE_CHARS, NewPassphraseFields, useNewPassphrase } from "./NewPassphrase";
 import { SetupError } from "./SetupError";
 
 type Outcome = { state: "idle" } | { state: "saving" } | { state: "cancelled" } | { state: "done"; path: string };
@@ -20,9 +20,7 @@ export interface BackupFormProps {
  */
 export function BackupForm({ api }: BackupFormProps) {
   const { t, i18n } = useTranslation();
-  const [passphrase, setPassphrase] = useState("");
-  const [again, setAgain] = useState("");
-  const [problem, setProblem] = useState<PassphraseProblem | null>(null);
+  const entry = useNewPassphrase();
   const [outcome, setOutcome] = useState<Outcome>({ state: "idle" });
   const [error, setError] = useState<ApiError | null>(null);
   const firstRef = useRef<HTMLInputElement>(null);
@@ -33,8 +31,7 @@ export function BackupForm({ api }: BackupFormProps) {
     event.preventDefault();
     if (saving) return;
     setError(null);
-    const found = newPassphraseProblem(passphrase, again);
-    setProblem(found);
+    const found = entry.check();
     if (found !== null) {
       setOutcome({ state: "idle" });
       // After React has rendered the problem, so a screen reader hears it with the field.
@@ -43,12 +40,11 @@ export function BackupForm({ api }: BackupFormProps) {
     }
     setOutcome({ state: "saving" });
     try {
-      const path = await api.exportBackup(passphrase);
+      const path = await api.exportBackup(entry.passphrase);
       if (path === null) {
         setOutcome({ state: "cancelled" });
       } else {
-        setPassphrase("");
-        setAgain("");
+        entry.clear();
         setOutcome({ state: "done", path });
       }
     } catch (caught) {
@@ -63,17 +59,7 @@ export function BackupForm({ api }: BackupFormProps) {
       <NewPassphraseFields
         id="backup-passphrase"
         againId="backup-passphrase-again"
-        passphrase={passphrase}
-        again={again}
-        onPassphrase={(value) => {
-          setPassphrase(value);
-          setProblem(null);
-        }}
-        onAgain={(value) => {
-          setAgain(value);
-          setProblem(null);
-        }}
-        problem={problem}
+        {...entry.fields}
         hint={t("onboarding.backup.hint", { min: formatNumber(MIN_PASSPHRASE_CHARS, i18n.language) })}
         readOnly={saving}
         firstRef={firstRef}

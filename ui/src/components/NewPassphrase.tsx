@@ -1,4 +1,4 @@
-import type { Ref } from "react";
+import { useState, type Ref } from "react";
 import { useTranslation } from "react-i18next";
 import { MIN_PASSPHRASE_CHARS } from "../bindings/limits";
 import { formatNumber } from "../format";
@@ -16,6 +16,44 @@ export function newPassphraseProblem(passphrase: string, again: string): Passphr
   if ([...passphrase].length < MIN_PASSPHRASE_CHARS) return "too_short";
   if (passphrase !== again) return "mismatch";
   return null;
+}
+
+/**
+ * The state of a new passphrase typed twice, for a form with `NewPassphraseFields`: the two
+ * values, the problem found at the last `check()` (cleared as soon as either field changes),
+ * and `fields`, the props to spread on `NewPassphraseFields`.
+ */
+export function useNewPassphrase() {
+  const [passphrase, setPassphrase] = useState("");
+  const [again, setAgain] = useState("");
+  const [problem, setProblem] = useState<PassphraseProblem | null>(null);
+  return {
+    passphrase,
+    /** Checks the two values, shows the problem (if any) and returns it. */
+    check(): PassphraseProblem | null {
+      const found = newPassphraseProblem(passphrase, again);
+      setProblem(found);
+      return found;
+    },
+    /** Empties both fields (after the passphrase was used). */
+    clear() {
+      setPassphrase("");
+      setAgain("");
+    },
+    fields: {
+      passphrase,
+      again,
+      problem,
+      onPassphrase: (value: string) => {
+        setPassphrase(value);
+        setProblem(null);
+      },
+      onAgain: (value: string) => {
+        setAgain(value);
+        setProblem(null);
+      },
+    },
+  };
 }
 
 export interface NewPassphraseFieldsProps {

@@ -67,7 +67,7 @@ function ReportForm({
   api: Pick<Api, "reportConcern" | "pickFiles">;
   onReported: () => void;
 }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const [note, setNote] = useState("");
   const [paths, setPaths] = useState<string[]>([]);
   const [label, setLabel] = useState<Label>(DEFAULT_LABEL);
@@ -183,17 +183,7 @@ function ReportForm({
           </button>
         </div>
       </form>
-      <div role="status">
-        {busy && <p>{t("concerns.report.sending")}</p>}
-        {done !== null && (
-          <p className="notice notice-success" data-testid="concern-reported">
-            {done.recipients.length > 0
-              ? t("concerns.report.done", { recipients: formatList(done.recipients, i18n.language) })
-              : t("concerns.report.done_all")}
-          </p>
-        )}
-      </div>
-      {failed && <ErrorNotice error={failed} />}
+      <Sealing step="report" testId="concern-reported" busy={busy} done={done} failed={failed} />
     </section>
   );
 }
@@ -278,7 +268,7 @@ function UpdateForm({
   entry: ConcernEntry;
   onUpdated: () => void;
 }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const id = entry.parcel_id;
   const initial = (CONCERN_STATUSES as readonly string[]).includes(entry.status) ? entry.status : CONCERN_STATUSES[0];
   const [status, setStatus] = useState<string>(initial);
@@ -333,17 +323,39 @@ function UpdateForm({
           </button>
         </div>
       </fieldset>
+      <Sealing step="update" testId="concern-updated" busy={busy} done={done} failed={failed} />
+    </form>
+  );
+}
+
+interface SealingProps {
+  /** Whose strings: `concerns.report.*` or `concerns.update.*`. */
+  step: "report" | "update";
+  testId: string;
+  busy: boolean;
+  done: Queued | null;
+  failed: ApiError | null;
+}
+
+/**
+ * What became of a concern or an update the member sent: sealing, then sealed for whom (in the
+ * outbox until the next sync), or why not. The report form and each update form show the same.
+ */
+function Sealing({ step, testId, busy, done, failed }: SealingProps) {
+  const { t, i18n } = useTranslation();
+  return (
+    <>
       <div role="status">
-        {busy && <p>{t("concerns.update.sending")}</p>}
+        {busy && <p>{t(`concerns.${step}.sending`)}</p>}
         {done !== null && (
-          <p className="notice notice-success" data-testid="concern-updated">
+          <p className="notice notice-success" data-testid={testId}>
             {done.recipients.length > 0
-              ? t("concerns.update.done", { recipients: formatList(done.recipients, i18n.language) })
-              : t("concerns.update.done_all")}
+              ? t(`concerns.${step}.done`, { recipients: formatList(done.recipients, i18n.language) })
+              : t(`concerns.${step}.done_all`)}
           </p>
         )}
       </div>
       {failed && <ErrorNotice error={failed} />}
-    </form>
+    </>
   );
 }

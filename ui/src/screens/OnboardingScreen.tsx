@@ -10,8 +10,7 @@ import { Fingerprint } from "../components/Fingerprint";
 import {
   MIN_PASSPHRASE_CHARS,
   NewPassphraseFields,
-  newPassphraseProblem,
-  type PassphraseProblem,
+  useNewPassphrase,
 } from "../components/NewPassphrase";
 import { SetupError } from "../components/SetupError";
 import { formatDateTime, formatNumber } from "../format";
@@ -296,9 +295,7 @@ function CreateStage({ api, onSession }: { api: Pick<Api, "createIdentity" | "pi
   const [missing, setMissing] = useState<{ name: boolean; org: boolean }>({ name: false, org: false });
   // Set once the shell said there is no keyring: the passphrase fields appear.
   const [keyring, setKeyring] = useState<ApiError | null>(null);
-  const [passphrase, setPassphrase] = useState("");
-  const [again, setAgain] = useState("");
-  const [problem, setProblem] = useState<PassphraseProblem | null>(null);
+  const entry = useNewPassphrase();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const nameRef = useRef<HTMLInputElement>(null);
@@ -322,16 +319,15 @@ function CreateStage({ api, onSession }: { api: Pick<Api, "createIdentity" | "pi
     const cleanName = name.trim();
     const cleanOrg = org.trim();
     const nowMissing = { name: cleanName === "", org: cleanOrg === "" };
-    const found = needsPassphrase ? newPassphraseProblem(passphrase, again) : null;
+    const found = needsPassphrase ? entry.check() : null;
     setMissing(nowMissing);
-    setProblem(found);
     if (nowMissing.name) return void focusLater(nameRef);
     if (nowMissing.org) return void focusLater(orgRef);
     if (found !== null) return void focusLater(found === "mismatch" ? againRef : passphraseRef);
 
     setBusy(true);
     try {
-      const next = await api.createIdentity(cleanName, cleanOrg, needsPassphrase ? passphrase : null);
+      const next = await api.createIdentity(cleanName, cleanOrg, needsPassphrase ? entry.passphrase : null);
       onSession(next);
     } catch (caught) {
       setBusy(false);
@@ -408,17 +404,7 @@ function CreateStage({ api, onSession }: { api: Pick<Api, "createIdentity" | "pi
               <NewPassphraseFields
                 id="identity-passphrase"
                 againId="identity-passphrase-again"
-                passphrase={passphrase}
-                again={again}
-                onPassphrase={(value) => {
-                  setPassphrase(value);
-                  setProblem(null);
-                }}
-                onAgain={(value) => {
-                  setAgain(value);
-                  setProblem(null);
-                }}
-                problem={problem}
+                {...entry.fields}
                 hint={t("onboarding.create.passphrase_hint", { min: formatNumber(MIN_PASSPHRASE_CHARS, i18n.language) })}
                 readOnly={busy}
                 firstRef={passphraseRef}
