@@ -1066,3 +1066,258 @@ fn a_concern_reaches_the_coordinator_and_the_imos_only_and_its_updates_reach_the
         .run()
         .assert_failed_with(&concern);
 }
+
+/// `member`'s rights requests, newest first.
+fn rights(cluster: &Cluster, member: &str) -> Vec<Value> {
+    let listed = cluster.json(member, &["rights", "list"]).succeeds().json();
+    listed["requests"].as_array().expect("requests").clone()
+}
+
+/// The request `id` in `member`'s list.
+fn rights_request(cluster: &Cluster, member: &str, id: &str) -> Value {
+    rights(cluster, member)
+        .into_iter()
+        .find(|r| r["request_id"] == id)
+        .unwrap_or_else(|| panic!("{id} is not among {member}'s rights requests"))
+}
+
+#[test]
+fn rights_requests_move_through_their_states_on_both_sides_and_overdue_ones_show() {
+    let cluster = Cluster::new();
+    let list = beneficiary_list(&cluster.sandbox, "october.csv", "RIGHTS-MARKER");
+    let parcel = cluster.send(PARTNER, &[&list], "highly-confidential");
+    cluster.sync(IMO);
+
+    // Access: the partner asks; nobody has it yet.
+    let asked = cluster
+        .json(
+            PARTNER,
+            &[
+                "rights",
+                "access",
+                "--about",
+                &parcel,
+                "--note",
+                "Every copy you hold of our October list, and what was made from it.",
+                "--no-sync",
+            ],
+        )
+        .succeeds()
+        .json();
+    let access = text(&asked, "parcel_id").to_owned();
+    assert_eq!(asked["kind"], "access-request", "{asked}");
+    assert_eq!(recipient_names(&asked), sorted(&[IMO]), "{asked}");
+    let mine = rights_request(&cluster, PARTNER, &access);
+    assert_eq!(mine["right"], "access");
+    assert_eq!(mine["direction"], "made");
+    assert_eq!(mine["about"], parcel.as_str());
+    assert_eq!(mine["status"], "requested", "{mine}");
+    assert_eq!(mine["handlers"][0]["person"]["name"], IMO, "{mine}");
+    assert_eq!(mine["open"], true);
+
+    // It arrives: the IMO sees it open, due in the policy's 30 days; the partner sees it
+    // received (the IMO's app signed a delivered receipt).
+    cluster.sync(PARTNER);
+    cluster.sync(IMO);
+    let theirs = rights_request(&cluster, IMO, &access);
+    assert_eq!(theirs["direction"], "received", "{theirs}");
+    assert_eq!(theirs["requester"]["name"], PARTNER);
+    assert_eq!(theirs["status"], "received", "{theirs}");
+    assert_eq!(theirs["overdue"], false);
+    let requested = time::OffsetDateTime::parse(
+        text(&theirs, "requested_at"),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let due = time::OffsetDateTime::parse(
+        text(&theirs, "due_at"),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    assert_eq!(due - requested, time::Duration::days(30));
+    assert!(
+        !inbox_kinds(&cluster, IMO)
+            .iter()
+            .any(|(id, _)| *id == access),
+        "a request is not a parcel to open"
+    );
+    cluster.sync(PARTNER);
+    assert_eq!(
+        rights_request(&cluster, PARTNER, &access)["status"],
+        "received"
+    );
+
+    // Declining needs a reason; only the handler can answer; statuses are checked.
+    cluster
+        .json(IMO, &["rights", "update", &access, "--status", "declined"])
+        .run()
+        .assert_failed_with("say why");
+    cluster
+        .json(IMO, &["rights", "update", &access, "--status", "later"])
+        .run()
+        .assert_failed_with("acknowledged, in-progress, done, declined");
+    cluster
+        .json(PARTNER2, &["rights", "update", &access, "--status", "done"])
+        .run()
+        .assert_failed_with(&access);
+
+    cluster
+        .json(
+            IMO,
+            &[
+                "rights",
+                "update",
+                &access,
+                "--status",
+                "in-progress",
+                "--note",
+                "Collecting the copies from the 4W database.",
+            ],
+        )
+        .succeeds();
+    cluster.sync(PARTNER);
+    let mine = rights_request(&cluster, PARTNER, &access);
+    assert_eq!(mine["status"], "in-progress", "{mine}");
+    let events = mine["handlers"][0]["events"].as_array().unwrap();
+    assert_eq!(
+        events.iter().map(|e| text(e, "status")).collect::<Vec<_>>(),
+        ["received", "in-progress"],
+        "{mine}"
+    );
+    assert_eq!(
+        events[1]["note"],
+        "Collecting the copies from the 4W database."
+    );
+
+    // Still open a month later: overdue, on both sides.
+    let later = time::OffsetDateTime::now_utc() + time::Duration::days(31);
+    for member in [IMO, PARTNER] {
+        let seen = cluster
+            .mailroom(member)
+            .rights_requests_at(later)
+            .unwrap()
+            .into_iter()
+            .find(|r| r.request_id == access)
+            .unwrap();
+        assert!(seen.open && seen.overdue, "{member}: {seen:?}");
+    }
+    let open = cluster
+        .json(IMO, &["rights", "list", "--open"])
+        .succeeds()
+        .json();
+    assert_eq!(open["requests"].as_array().unwrap().len(), 1, "{open}");
+
+    cluster
+        .json(
+            IMO,
+            &[
+                "rights",
+                "update",
+                &access,
+                "--status",
+                "done",
+                "--note",
+                "Sent you the copies we hold in a separate parcel.",
+            ],
+        )
+        .succeeds();
+    cluster.sync(PARTNER);
+    let mine = rights_request(&cluster, PARTNER, &access);
+    assert_eq!(mine["status"], "done", "{mine}");
+    assert_eq!(mine["open"], false);
+    let closed = cluster
+        .mailroom(IMO)
+        .rights_requests_at(later)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.request_id == access)
+        .unwrap();
+    assert!(!closed.open && !closed.overdue, "{closed:?}");
+    let open = cluster
+        .json(IMO, &["rights", "list", "--open"])
+        .succeeds()
+        .json();
+    assert_eq!(open["requests"], serde_json::json!([]), "{open}");
+
+    // Correction: the corrected parcel is the request; the IMO marks it done once it has
+    // replaced the old figures.
+    let corrected = beneficiary_list(&cluster.sandbox, "october-v2.csv", "RIGHTS-MARKER-2");
+    let correction = cluster
+        .json(PARTNER, &["correct", &parcel, corrected.to_str().unwrap()])
+        .succeeds()
+        .json();
+    let correction = text(&correction, "parcel_id").to_owned();
+    cluster.sync(IMO);
+    let theirs = rights_request(&cluster, IMO, &correction);
+    assert_eq!(theirs["right"], "correction");
+    assert_eq!(theirs["about"], parcel.as_str());
+    assert_eq!(theirs["status"], "received");
+    cluster
+        .json(IMO, &["rights", "update", &correction, "--status", "done"])
+        .succeeds();
+    cluster.sync(PARTNER);
+    let mine = rights_request(&cluster, PARTNER, &correction);
+    assert_eq!(mine["right"], "correction");
+    assert_eq!(mine["status"], "done", "{mine}");
+
+    // Deletion of a parcel the IMO also saved in a folder of its own: the app deletes what it
+    // can and the request stays in progress on both sides until the IMO says the rest is gone.
+    let elsewhere = cluster.sandbox.path("imo-desktop");
+    cluster
+        .json(
+            IMO,
+            &[
+                "open",
+                &correction,
+                "--yes",
+                "-o",
+                elsewhere.to_str().unwrap(),
+            ],
+        )
+        .succeeds();
+    let deleted = cluster
+        .json(PARTNER, &["delete", &correction])
+        .succeeds()
+        .json();
+    let deletion = text(&deleted, "request_id").to_owned();
+    cluster.sync(IMO);
+    let theirs = rights_request(&cluster, IMO, &deletion);
+    assert_eq!(theirs["right"], "deletion");
+    assert_eq!(theirs["about"], correction.as_str());
+    assert_eq!(theirs["status"], "in-progress", "{theirs}");
+    assert_eq!(theirs["open"], true);
+    cluster.sync(PARTNER);
+    let mine = rights_request(&cluster, PARTNER, &deletion);
+    assert_eq!(mine["status"], "in-progress", "{mine}");
+    let events = mine["handlers"][0]["events"].as_array().unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["status"] == "done" && text(e, "note").contains("Could not reach 1")),
+        "the deleted receipt is kept as an event: {mine}"
+    );
+    std::fs::remove_dir_all(&elsewhere).unwrap();
+    cluster
+        .json(
+            IMO,
+            &[
+                "rights",
+                "update",
+                &deletion,
+                "--status",
+                "done",
+                "--note",
+                "Deleted the copy on my desktop too.",
+            ],
+        )
+        .succeeds();
+    cluster.sync(PARTNER);
+    assert_eq!(
+        rights_request(&cluster, PARTNER, &deletion)["status"],
+        "done"
+    );
+    assert_eq!(rights_request(&cluster, IMO, &deletion)["open"], false);
+
+    // The other partner was never involved.
+    assert!(rights(&cluster, PARTNER2).is_empty());
+}

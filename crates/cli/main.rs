@@ -75,6 +75,10 @@ enum Command {
     /// Report a concern to the coordinator and IMOs; list and update concerns
     #[command(subcommand)]
     Concern(commands::mailroom::ConcernCommand),
+    /// Rights requests: ask the IMOs what they hold of your data; list requests made and
+    /// received with their status and due dates; answer one
+    #[command(subcommand)]
+    Rights(commands::mailroom::RightsCommand),
     /// The audit log of everything done with parcels here; --verify checks it was not altered
     Log(commands::mailroom::LogArgs),
     /// Seal files into an encrypted, signed parcel file (to share without the relay)
@@ -130,6 +134,7 @@ fn main() -> ExitCode {
         Command::Delete(args) => commands::mailroom::delete(&cli.global, args),
         Command::Product(cmd) => commands::mailroom::product(&cli.global, cmd),
         Command::Concern(cmd) => commands::mailroom::concern(&cli.global, cmd),
+        Command::Rights(cmd) => commands::mailroom::rights(&cli.global, cmd),
         Command::Log(args) => commands::mailroom::log(&cli.global, args),
         Command::Seal(args) => commands::parcel::seal(&cli.global, args),
         Command::Open(args) => commands::parcel::open(&cli.global, args),
@@ -194,6 +199,7 @@ impl Command {
             Command::Delete(a) => a.json(),
             Command::Product(c) => c.wants_json(),
             Command::Concern(c) => c.wants_json(),
+            Command::Rights(c) => c.wants_json(),
             Command::Log(a) => a.json,
             Command::Seal(a) => a.json,
             Command::Open(a) => a.json,

@@ -282,6 +282,151 @@ fn list_concerns(mailroom: &Mailroom, json: bool) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `sealpost rights …`: partners' rights requests (access, correction, deletion).
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum RightsCommand {
+    /// Ask the cluster's IMOs what they hold of your data and how it is used
+    Access(RightsAccessArgs),
+    /// Requests you made and requests you handle, with status, due date and overdue ones
+    List(RightsListArgs),
+    /// Answer a request you received: acknowledged, in-progress, done or declined
+    Update(RightsUpdateArgs),
+}
+
+impl RightsCommand {
+    pub(crate) fn wants_json(&self) -> bool {
+        match self {
+            RightsCommand::Access(a) => a.after.json,
+            RightsCommand::List(a) => a.json,
+            RightsCommand::Update(a) => a.after.json,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RightsAccessArgs {
+    /// What you ask for, in your words
+    #[arg(long)]
+    note: String,
+    /// One parcel you sent that the request is about (else: everything you sent)
+    #[arg(long, value_name = "PARCEL_ID")]
+    about: Option<String>,
+    #[command(flatten)]
+    after: AfterQueue,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RightsListArgs {
+    /// Only requests still open (not every handler answered done or declined)
+    #[arg(long)]
+    open: bool,
+    /// Print the result as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RightsUpdateArgs {
+    /// The request (its id, from `sealpost rights list`)
+    request_id: String,
+    /// Its status now: acknowledged, in-progress, done or declined
+    #[arg(long)]
+    status: String,
+    /// What you tell the partner (required when declining)
+    #[arg(long)]
+    note: Option<String>,
+    #[command(flatten)]
+    after: AfterQueue,
+}
+
+pub(crate) fn rights(global: &Global, command: &RightsCommand) -> Result<(), Failure> {
+    let (mailroom, passphrase) = mailroom(global)?;
+    let (queued, after, what) = match command {
+        RightsCommand::List(args) => return list_rights(&mailroom, args),
+        RightsCommand::Access(args) => (
+            mailroom.request_access(args.about.as_deref(), args.note.clone(), &Bar::new())?,
+            &args.after,
+            "Sealed access request",
+        ),
+        RightsCommand::Update(args) => (
+            mailroom.update_request(
+                &args.request_id,
+                &args.status,
+                args.note.clone(),
+                &Bar::new(),
+            )?,
+            &args.after,
+            "Sealed request update",
+        ),
+    };
+    after_queue(&mailroom, passphrase.as_ref(), &queued, after, what)
+}
+
+fn list_rights(mailroom: &Mailroom, args: &RightsListArgs) -> Result<(), Failure> {
+    let mut requests = mailroom.rights_requests()?;
+    if args.open {
+        requests.retain(|r| r.open);
+    }
+    if args.json {
+        print_json(&serde_json::json!({ "requests": requests }));
+        return Ok(());
+    }
+    if requests.is_empty() {
+        println!(
+            "{}",
+            if args.open {
+                "No open rights requests."
+            } else {
+                "No rights requests made by you or to you."
+            }
+        );
+        return Ok(());
+    }
+    let overdue = requests.iter().filter(|r| r.overdue).count();
+    if overdue > 0 {
+        println!("{overdue} request(s) OVERDUE: answer them first.");
+    }
+    for r in &requests {
+        let about = r
+            .about
+            .as_deref()
+            .map_or_else(|| "everything sent".to_owned(), |id| format!("parcel {id}"));
+        println!(
+            "{}  {} request {} by {} ({}), about {}",
+            r.request_id, r.right, r.direction, r.requester.name, r.requester.org, about
+        );
+        println!(
+            "    made {}; due {}; {}{}",
+            r.requested_at,
+            r.due_at,
+            if r.open { "open, " } else { "closed, " },
+            if r.overdue {
+                format!("{} — OVERDUE", r.status)
+            } else {
+                r.status.clone()
+            }
+        );
+        if let Some(note) = &r.note {
+            println!("    \"{note}\"");
+        }
+        for h in &r.handlers {
+            println!("    {} ({}): {}", h.person.name, h.person.org, h.status);
+            for e in &h.events {
+                println!(
+                    "      {}  {}{}",
+                    e.at,
+                    e.status,
+                    e.note
+                        .as_deref()
+                        .map(|n| format!(": {n}"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn product(global: &Global, command: &ProductCommand) -> Result<(), Failure> {
     let ProductCommand::Publish(args) = command;
     let files = files(&args.files)?;

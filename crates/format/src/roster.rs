@@ -345,6 +345,22 @@ pub struct Policy {
     pub relay_retention_days: u32,
     /// Handling in members' apps, per label.
     pub labels: LabelPolicies,
+    /// Days an IMO has to answer a partner's rights request (access, correction, deletion)
+    /// before the apps call it overdue.
+    #[serde(default = "default_rights_response_days")]
+    pub rights_response_days: u32,
+    /// The cluster's recovery key (`age1…`), held offline by the coordinator: when set, every
+    /// parcel is also sealed to it, so that the coordinator can restore a member's access to
+    /// parcels sealed to a key that was lost. Absent: nobody but the addressees can open them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_recipient: Option<String>,
+}
+
+/// The days [`Policy::rights_response_days`] gives when a roster does not say.
+pub const DEFAULT_RIGHTS_RESPONSE_DAYS: u32 = 30;
+
+fn default_rights_response_days() -> u32 {
+    DEFAULT_RIGHTS_RESPONSE_DAYS
 }
 
 impl Default for Policy {
@@ -364,6 +380,8 @@ impl Default for Policy {
                 confidential: handling(Some(180), true, false),
                 highly_confidential: handling(Some(90), true, false),
             },
+            rights_response_days: DEFAULT_RIGHTS_RESPONSE_DAYS,
+            recovery_recipient: None,
         }
     }
 }

@@ -129,17 +129,23 @@ fn receive_one(
     let summary = match m.kind {
         // A concern's status update is a receipt about the concern from one of those it was
         // reported to: the same checks, the same record, shown with the concern.
-        ParcelKind::Receipt | ParcelKind::ConcernUpdate => {
+        // So is an answer to a rights request.
+        ParcelKind::Receipt | ParcelKind::ConcernUpdate | ParcelKind::RequestUpdate => {
             accept_receipt(mailroom, &m, opened.sender_status)?
         }
         ParcelKind::DeletionRequest => {
             accept_deletion_request(mailroom, &m, opened.sender_status, report)?
         }
+        ParcelKind::AccessRequest => accept_access_request(mailroom, &m, opened.sender_status)?,
         _ => accept_parcel(mailroom, &m, opened.sender_status, item, &partial, report)?,
     };
     if matches!(
         m.kind,
-        ParcelKind::Receipt | ParcelKind::DeletionRequest | ParcelKind::ConcernUpdate
+        ParcelKind::Receipt
+            | ParcelKind::DeletionRequest
+            | ParcelKind::ConcernUpdate
+            | ParcelKind::AccessRequest
+            | ParcelKind::RequestUpdate
     ) {
         remove_file(&partial)?;
     }
@@ -339,6 +345,7 @@ fn accept_deletion_request(
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .optional()?;
+    let mut left_to_the_user = false;
     let detail = match held {
         Some((_, Some(_))) => {
             let erased = erase(mailroom, &about)?;
@@ -347,6 +354,7 @@ fn accept_deletion_request(
                 [&about],
             )?;
             report.erased.push(about.clone());
+            left_to_the_user = erased.unreachable > 0;
             erased.summary()
         }
         Some((status, None)) => format!(
@@ -371,8 +379,63 @@ fn accept_deletion_request(
         Some(&from),
         Some(&format!("at the sender's request: {detail}")),
     )?;
+    super::rights::record(conn, "in", m)?;
+    let request = m.parcel_id.to_string();
+    if left_to_the_user {
+        // Copies outside Sealpost's folder wait for the user: the request stays open on both
+        // sides, "in progress", until the user deletes them and marks it done.
+        let queued = mailroom.update_request(
+            &request,
+            "in-progress",
+            Some(format!(
+                "The app deleted what it could reach. Copies saved outside Sealpost's folder \
+                 are left for {} to delete by hand; this request will be marked done then.",
+                mailroom.me().name()
+            )),
+            &Silent,
+        );
+        if let Err(e) = queued {
+            audit::append(
+                conn,
+                "request-update-not-sent",
+                Some(&request),
+                Some(&from),
+                Some(&e.to_string()),
+            )?;
+        }
+    } else {
+        super::rights::handled(conn, &request, "done", &detail)?;
+    }
     queue_receipt_to(mailroom, &about, &from, "deleted", Some(detail))?;
     Ok("deletion request".into())
+}
+
+/// A partner asks what this IMO holds of its data: recorded as a rights request to answer,
+/// and acknowledged with a signed `delivered` receipt so the partner sees it arrived.
+fn accept_access_request(
+    mailroom: &Mailroom,
+    m: &Manifest,
+    status: SenderStatus,
+) -> Result<String, MailroomError> {
+    let request = m.parcel_id.to_string();
+    let from = m.sender.member_id.to_string();
+    let conn = &mailroom.conn;
+    if status != SenderStatus::Verified {
+        audit::append(
+            conn,
+            "access-request-ignored",
+            Some(&request),
+            Some(&from),
+            Some("the roster does not vouch for the sender"),
+        )?;
+        return Ok("ignored: unverified sender".into());
+    }
+    let tx = conn.unchecked_transaction()?;
+    super::rights::record(&tx, "in", m)?;
+    audit::append(&tx, "access-requested", Some(&request), Some(&from), None)?;
+    tx.commit()?;
+    queue_receipt_to(mailroom, &request, &from, "delivered", None)?;
+    Ok("access request".into())
 }
 
 /// A data parcel (or any other kind that stays in the inbox).
@@ -444,6 +507,8 @@ fn accept_parcel(
             keep_until,
         ],
     )?;
+    // A correction is a rights request too: the IMO replaces the old data where it used it.
+    super::rights::record(&tx, "in", m)?;
     for r in &m.recipients {
         let Some(id) = r.member_id else { continue };
         let person = roster

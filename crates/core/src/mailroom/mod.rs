@@ -17,6 +17,7 @@
 mod audit;
 mod inbox;
 mod outbox;
+mod rights;
 pub mod sharing_log;
 mod store;
 mod transfer;
@@ -31,6 +32,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 pub use audit::{LogEntry, LogVerification};
+pub use rights::{REQUEST_STATUSES, RequestEvent, RequestHandler, RightsRequest};
 pub use transfer::SyncOptions;
 
 use crate::identity::Identity;
@@ -178,6 +180,11 @@ pub(crate) fn time_text(t: OffsetDateTime) -> String {
         .expect("zero nanoseconds is valid")
         .format(&time::format_description::well_known::Rfc3339)
         .expect("a UTC time formats")
+}
+
+/// A time written by [`time_text`], read back.
+pub(crate) fn parse_time(text: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
 }
 
 /// Files to send, and to whom.
@@ -936,6 +943,121 @@ impl Mailroom {
         Ok(concerns)
     }
 
+    /// Asks the cluster's IMOs what they hold of this member's data and how it is used (the
+    /// right of access): an `access-request` parcel to every IMO, about one parcel this member
+    /// sent or, without `about`, everything it sent. The IMOs answer with request updates.
+    pub fn request_access(
+        &self,
+        about: Option<&str>,
+        note: String,
+        progress: &dyn Progress,
+    ) -> Result<Queued, MailroomError> {
+        if note.trim().is_empty() {
+            return Err(MailroomError::NotAllowed {
+                reason: "say what you ask for (--note): e.g. \"every copy you hold of our \
+                         October 4W and the products made from it\""
+                    .into(),
+            });
+        }
+        let (about, label) = match about {
+            Some(id) => {
+                let original = self.own_sent(id)?;
+                (Some(parse_id(id)?), original.label)
+            }
+            None => (None, Label::Confidential),
+        };
+        let roster = self.membership().current(OffsetDateTime::now_utc())?;
+        outbox::queue(
+            self,
+            roster.roster(),
+            outbox::Sealing {
+                purpose: Purpose::AccessRequest { about },
+                files: Vec::new(),
+                to: outbox::To::Specs(vec!["role:imo".into()]),
+                label,
+                label_override: None,
+                note: Some(note),
+                compression: Compression::None,
+            },
+            progress,
+        )
+    }
+
+    /// Answers a rights request this member received (access, correction or deletion): a
+    /// `request-update` with `status` (one of [`REQUEST_STATUSES`]) and an optional note, to
+    /// the requester only.
+    pub fn update_request(
+        &self,
+        request_id: &str,
+        status: &str,
+        note: Option<String>,
+        progress: &dyn Progress,
+    ) -> Result<Queued, MailroomError> {
+        if !REQUEST_STATUSES.contains(&status) {
+            return Err(MailroomError::NotAllowed {
+                reason: format!(
+                    "{status:?} is not a request status: use one of {}",
+                    REQUEST_STATUSES.join(", ")
+                ),
+            });
+        }
+        if status == "declined" && note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+            return Err(MailroomError::NotAllowed {
+                reason: "say why the request is declined (--note): the partner has a right to \
+                         know"
+                    .into(),
+            });
+        }
+        let about = parse_id(request_id)?;
+        let Some(requester) = rights::received_from(&self.conn, request_id)? else {
+            return Err(MailroomError::NoSuchParcel {
+                id: request_id.into(),
+            });
+        };
+        let roster = self.membership().current(OffsetDateTime::now_utc())?;
+        outbox::queue(
+            self,
+            roster.roster(),
+            outbox::Sealing {
+                purpose: Purpose::RequestUpdate {
+                    about,
+                    status: status.into(),
+                },
+                files: Vec::new(),
+                to: outbox::To::Members(vec![requester]),
+                label: Label::Confidential,
+                label_override: None,
+                note,
+                compression: Compression::None,
+            },
+            progress,
+        )
+    }
+
+    /// The rights requests this member made and those it received to handle, newest first,
+    /// each with its handlers' statuses, its due date and whether it is overdue.
+    pub fn rights_requests(&self) -> Result<Vec<RightsRequest>, MailroomError> {
+        self.rights_requests_at(OffsetDateTime::now_utc())
+    }
+
+    /// [`Mailroom::rights_requests`] as of `now` (what "overdue" is measured against).
+    pub fn rights_requests_at(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<Vec<RightsRequest>, MailroomError> {
+        let days = self
+            .roster()?
+            .map_or(sealpost_format::roster::DEFAULT_RIGHTS_RESPONSE_DAYS, |r| {
+                r.policy.rights_response_days
+            });
+        let me = Person {
+            member_id: self.my_id(),
+            name: self.me().name().to_owned(),
+            org: self.me().org().to_owned(),
+        };
+        rights::list(&self.conn, &me, days, now)
+    }
+
     /// Sends new files that replace a parcel this member sent: a `data` parcel naming it in
     /// `supersedes`, to the same recipients, with the same label unless another is given.
     pub fn correct(
@@ -1229,7 +1351,8 @@ impl Mailroom {
         let mut statement = self.conn.prepare(
             "SELECT parcel_id, kind, label, sender_id, sender_name, sender_org, sender_status, \
              files, received_at, created_at, status, note, supersedes, superseded_by, keep_until \
-             FROM parcels WHERE direction = 'in' AND kind NOT IN ('receipt', 'deletion-request', 'concern-update') \
+             FROM parcels WHERE direction = 'in' AND kind NOT IN (\
+             'receipt', 'deletion-request', 'concern-update', 'access-request', 'request-update') \
              ORDER BY received_at DESC, rowid DESC",
         )?;
         let rows = statement.query_map([], |row| {
@@ -1257,7 +1380,8 @@ impl Mailroom {
     pub fn sent(&self) -> Result<Vec<SentEntry>, MailroomError> {
         let mut statement = self.conn.prepare(
             "SELECT parcel_id, kind, label, files, created_at, status, supersedes, superseded_by \
-             FROM parcels WHERE direction = 'out' AND kind NOT IN ('receipt', 'deletion-request', 'concern-update') \
+             FROM parcels WHERE direction = 'out' AND kind NOT IN (\
+             'receipt', 'deletion-request', 'concern-update', 'access-request', 'request-update') \
              ORDER BY received_at DESC, rowid DESC",
         )?;
         let rows = statement.query_map([], |row| {

@@ -148,6 +148,7 @@ pub(crate) fn queue(
             params![parcel_id, person.member_id, person.name, person.org],
         )?;
     }
+    super::rights::record(&tx, "out", m)?;
     tx.execute(
         "INSERT INTO outbox (parcel_id, length, queued_at) VALUES (?1, ?2, ?3)",
         params![parcel_id, sealed.size, now],

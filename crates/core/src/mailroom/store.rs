@@ -126,6 +126,38 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER log_no_delete BEFORE DELETE ON log
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     "#,
+    // 2: partners' rights requests (access, correction, deletion), on both sides, so that
+    //    each can see them with their status and dates. What the handler's app did on its
+    //    own (a deletion) is kept with the request; the updates travel as receipts.
+    //    Requests already made are carried over from the parcels (received deletion
+    //    requests were not kept before, so the handler's list starts with this version).
+    r#"
+    CREATE TABLE rights_requests (
+        request_id     TEXT PRIMARY KEY,
+        direction      TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        kind           TEXT NOT NULL CHECK (kind IN ('access', 'correction', 'deletion')),
+        about          TEXT,
+        requester_id   TEXT NOT NULL,
+        requester_name TEXT NOT NULL,
+        requester_org  TEXT NOT NULL,
+        requested_at   TEXT NOT NULL,
+        received_at    TEXT NOT NULL,
+        note           TEXT,
+        handled_status TEXT,
+        handled_at     TEXT,
+        handled_detail TEXT
+    );
+    INSERT OR IGNORE INTO rights_requests (request_id, direction, kind, about, requester_id,
+        requester_name, requester_org, requested_at, received_at, note)
+        SELECT parcel_id, 'out', 'deletion', about, sender_id, sender_name, sender_org,
+            created_at, received_at, note
+        FROM parcels WHERE direction = 'out' AND kind = 'deletion-request';
+    INSERT OR IGNORE INTO rights_requests (request_id, direction, kind, about, requester_id,
+        requester_name, requester_org, requested_at, received_at, note)
+        SELECT parcel_id, direction, 'correction', supersedes, sender_id, sender_name,
+            sender_org, created_at, received_at, note
+        FROM parcels WHERE supersedes IS NOT NULL;
+    "#,
 ];
 
 /// Opens (creating on first use) the member's store in `dir`, keyed from `keys` (the current

@@ -42,6 +42,11 @@ pub enum ParcelKind {
     Concern,
     /// A status update on a concern.
     ConcernUpdate,
+    /// A partner asks the IMOs what they hold of its data (the right of access).
+    AccessRequest,
+    /// What an IMO did about a rights request (access, correction or deletion), sent back to
+    /// the member who asked.
+    RequestUpdate,
     /// A cluster secret shared by the coordinator (e.g. a pseudonymisation key).
     ClusterSecret,
 }
@@ -57,6 +62,8 @@ impl ParcelKind {
             ParcelKind::Product => "product",
             ParcelKind::Concern => "concern",
             ParcelKind::ConcernUpdate => "concern-update",
+            ParcelKind::AccessRequest => "access-request",
+            ParcelKind::RequestUpdate => "request-update",
             ParcelKind::ClusterSecret => "cluster-secret",
         }
     }
@@ -386,9 +393,26 @@ impl Manifest {
         allowed(
             "about",
             self.about.is_some(),
-            &[Receipt, DeletionRequest, ConcernUpdate],
+            &[
+                Receipt,
+                DeletionRequest,
+                ConcernUpdate,
+                AccessRequest,
+                RequestUpdate,
+            ],
         )?;
-        allowed("event", self.event.is_some(), &[Receipt, ConcernUpdate])?;
+        allowed(
+            "event",
+            self.event.is_some(),
+            &[Receipt, ConcernUpdate, RequestUpdate],
+        )?;
+        if matches!(self.kind, RequestUpdate) && (self.about.is_none() || self.event.is_none()) {
+            return Err(
+                "a request-update parcel must name the request (`about`) and its \
+                        status (`event`)"
+                    .into(),
+            );
+        }
         allowed("sources", self.sources.is_some(), &[Product])?;
         if self.kind == Product && self.sources.as_ref().is_none_or(Vec::is_empty) {
             return Err(

@@ -200,6 +200,19 @@ pub enum Purpose {
         /// Its status now: a short lowercase word (`acknowledged`, `investigating`, …).
         status: String,
     },
+    /// A partner asks the IMOs what they hold of its data (`access-request`), about one
+    /// parcel or (without `about`) everything it sent.
+    AccessRequest {
+        /// The parcel it is about, if one.
+        about: Option<ParcelId>,
+    },
+    /// What an IMO did about a rights request (`request-update`), sent to the requester.
+    RequestUpdate {
+        /// The request: an `access-request`, a `deletion-request` or a correction parcel.
+        about: ParcelId,
+        /// Its status now: one of `acknowledged`, `in-progress`, `done`, `declined`.
+        status: String,
+    },
 }
 
 impl Purpose {
@@ -231,6 +244,15 @@ impl Purpose {
             Purpose::Concern => fields.kind = ParcelKind::Concern,
             Purpose::ConcernUpdate { about, status } => {
                 fields.kind = ParcelKind::ConcernUpdate;
+                fields.about = Some(about);
+                fields.event = Some(status);
+            }
+            Purpose::AccessRequest { about } => {
+                fields.kind = ParcelKind::AccessRequest;
+                fields.about = about;
+            }
+            Purpose::RequestUpdate { about, status } => {
+                fields.kind = ParcelKind::RequestUpdate;
                 fields.about = Some(about);
                 fields.event = Some(status);
             }
