@@ -13,6 +13,7 @@ mod keyring;
 mod mailroom;
 mod netem;
 mod pseudonymize;
+mod recovery;
 mod relay;
 mod scan;
 mod seal_open;

@@ -5,6 +5,7 @@ use std::fmt::Display;
 use sealpost_core::coordinator::CoordinatorError;
 use sealpost_core::membership::MembershipError;
 use sealpost_core::parcel::{OpenError, SealError};
+use sealpost_core::recovery::RecoveryError;
 use sealpost_core::{IdentityError, KeystoreError, PassphraseError};
 
 /// A failed command.
@@ -66,7 +67,8 @@ failure_from!(
     SealError,
     OpenError,
     MembershipError,
-    CoordinatorError
+    CoordinatorError,
+    RecoveryError
 );
 
 impl From<IdentityError> for Failure {

@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use sealpost_core::Home;
 use sealpost_core::coordinator::{
     self, Approved, CoordinatorError, Desk, INVITE_VALIDITY, PendingRequest, ROSTER_VALIDITY,
     RequestRef,
@@ -14,7 +13,9 @@ use sealpost_core::format::roster::{
     MemberStatus, Policy, Role, Roster, RosterError, SignedRoster, VerifiedRoster, rfc3339,
 };
 use sealpost_core::membership::{self, Imported, Membership, MembershipError, RosterChange};
+use sealpost_core::recovery::RecoveryKey;
 use sealpost_core::relay::{Fetched, RelayClient, Shared};
+use sealpost_core::{Home, KeystoreError};
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
@@ -46,6 +47,53 @@ pub(crate) enum ClusterCommand {
     Renew(RenewArgs),
     /// Upload the roster you hold to the cluster's relay
     Publish(crate::commands::relay::JsonArg),
+    /// The cluster's offline recovery key: create it (every parcel is then also sealed to
+    /// it) or stop using it
+    #[command(subcommand)]
+    RecoveryKey(RecoveryKeyCommand),
+    /// Open the parcels of a member who lost their key, with the recovery key
+    Recover(RecoverArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RecoveryKeyCommand {
+    /// Make a recovery key, write it under a passphrase, and name it in the next roster
+    Create(RecoveryKeyCreateArgs),
+    /// Stop sealing new parcels to the recovery key (the next roster names none)
+    Remove(crate::commands::relay::JsonArg),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RecoveryKeyCreateArgs {
+    /// Where to write the recovery key (never overwritten); keep it offline
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// A file holding the passphrase that protects the key file (else asked for)
+    #[arg(long, value_name = "FILE")]
+    key_passphrase_file: Option<PathBuf>,
+    /// Print the result as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RecoverArgs {
+    /// The recovery key file
+    #[arg(long, value_name = "FILE")]
+    recovery_key: PathBuf,
+    /// A file holding the recovery key's passphrase (else asked for)
+    #[arg(long, value_name = "FILE")]
+    key_passphrase_file: Option<PathBuf>,
+    /// The folder of parcels: the member's `vault` folder, or parcel files gathered from
+    /// their senders
+    #[arg(long, value_name = "DIR")]
+    from: PathBuf,
+    /// Where to write each parcel's files (one folder per parcel)
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
+    /// Print the result as JSON
+    #[arg(long)]
+    json: bool,
 }
 
 impl ClusterCommand {
@@ -58,6 +106,9 @@ impl ClusterCommand {
             ClusterCommand::Remove(a) | ClusterCommand::Handover(a) => a.json,
             ClusterCommand::RotateKey(a) => a.json,
             ClusterCommand::Renew(a) => a.json,
+            ClusterCommand::RecoveryKey(RecoveryKeyCommand::Create(a)) => a.json,
+            ClusterCommand::RecoveryKey(RecoveryKeyCommand::Remove(a)) => a.json,
+            ClusterCommand::Recover(a) => a.json,
             ClusterCommand::Publish(a) => a.json,
         }
     }
@@ -384,7 +435,139 @@ pub(crate) fn cluster(global: &Global, command: &ClusterCommand) -> Result<(), F
         }
         ClusterCommand::RotateKey(args) => rotate_key(global, &home, args, now),
         ClusterCommand::Publish(args) => crate::commands::relay::publish(global, args.json),
+        ClusterCommand::RecoveryKey(command) => recovery_key(global, &home, command, now),
+        ClusterCommand::Recover(args) => recover(&home, args),
     }
+}
+
+fn recovery_key(
+    global: &Global,
+    home: &Home,
+    command: &RecoveryKeyCommand,
+    now: OffsetDateTime,
+) -> Result<(), Failure> {
+    let me = unlock(global)?;
+    let desk = Desk::open(home, &me)?;
+    let (roster, recipient, json) = match command {
+        RecoveryKeyCommand::Create(args) => {
+            // Checked before a key is made: the file must not exist and a roster must be held.
+            if args.output.exists() {
+                return Err(KeystoreError::OutputExists {
+                    path: args.output.display().to_string(),
+                }
+                .into());
+            }
+            let passphrase = crate::secrets::new(
+                args.key_passphrase_file.as_deref(),
+                "the recovery key",
+                "give --key-passphrase-file FILE",
+            )?;
+            let key = RecoveryKey::generate();
+            let cluster = Membership::new(home).require()?.roster().name.clone();
+            key.write(&args.output, &cluster, &passphrase)?;
+            let roster = desk.set_recovery_recipient(Some(key.recipient()), now)?;
+            (roster, Some(key.recipient()), args.json)
+        }
+        RecoveryKeyCommand::Remove(args) => {
+            (desk.set_recovery_recipient(None, now)?, None, args.json)
+        }
+    };
+    let shared = Shared::of(home, &roster);
+    if json {
+        let mut report =
+            serde_json::to_value(RosterReport::of(&roster)).expect("a report serialises");
+        report["recovery_recipient"] = serde_json::json!(recipient);
+        report["relay"] = shared.json();
+        print_json(&report);
+        return Ok(());
+    }
+    match (&recipient, command) {
+        (Some(recipient), RecoveryKeyCommand::Create(args)) => {
+            println!(
+                "Wrote the recovery key to {} under the passphrase you gave.",
+                args.output.display()
+            );
+            println!(
+                "Keep it offline (a USB stick in a safe, or printed) and the passphrase apart \
+                 from it: whoever has both can open every parcel sealed from now on."
+            );
+            println!("Its public key, named in the roster's policy: {recipient}");
+            println!(
+                "Parcels sealed before this roster reaches a member's app are not sealed to it."
+            );
+        }
+        _ => println!(
+            "The next roster names no recovery key: new parcels are sealed to their addressees \
+             only. Parcels sealed before stay recoverable with the old key."
+        ),
+    }
+    print_next_roster(&roster, &shared);
+    Ok(())
+}
+
+fn recover(home: &Home, args: &RecoverArgs) -> Result<(), Failure> {
+    let passphrase = crate::secrets::existing(
+        args.key_passphrase_file.as_deref(),
+        "the recovery key",
+    )?
+    .ok_or_else(|| {
+        Failure::new(
+            "passphrase-required",
+            "the recovery key is protected by a passphrase; give --key-passphrase-file FILE",
+        )
+    })?;
+    let key = RecoveryKey::read(&args.recovery_key, &passphrase)?;
+    let roster = Membership::new(home).require()?;
+    let report = sealpost_core::recovery::recover(&key, roster.roster(), &args.from, &args.output)?;
+    let count = |outcome: &str| report.iter().filter(|p| p.outcome == outcome).count();
+    let (recovered, skipped) = (count("recovered"), count("skipped"));
+    let lost = report.len() - recovered - skipped;
+    if args.json {
+        print_json(&serde_json::json!({
+            "parcels": report,
+            "recovered": recovered,
+            "skipped": skipped,
+            "not_recovered": lost,
+        }));
+    } else {
+        for p in &report {
+            match p.outcome.as_str() {
+                "recovered" => println!(
+                    "recovered  {}  {} file(s) from {} [{}] -> {}",
+                    p.parcel_id.as_deref().unwrap_or("?"),
+                    p.files,
+                    p.sender.as_deref().unwrap_or("?"),
+                    p.label.as_deref().unwrap_or("?"),
+                    p.dir.as_deref().unwrap_or("?")
+                ),
+                "skipped" => {}
+                "not-sealed-to-recovery-key" => println!(
+                    "not sealed to the recovery key  {}: nobody can open it now; ask its sender \
+                     to send it again",
+                    p.file
+                ),
+                _ => println!(
+                    "failed  {}: {}",
+                    p.file,
+                    p.message.as_deref().unwrap_or("?")
+                ),
+            }
+        }
+        println!(
+            "{recovered} parcel(s) with files recovered into {} ({skipped} receipt(s) and \
+             request(s) without files skipped). Hand the files back to the member sealed to \
+             their new key (`sealpost send FILE… --to MEMBER`), then delete that folder.",
+            args.output.display()
+        );
+    }
+    if lost > 0 {
+        return Err(Failure::new(
+            "some-parcels-not-recovered",
+            format!("{lost} parcel(s) could not be recovered (listed above)"),
+        )
+        .already_shown(args.json));
+    }
+    Ok(())
 }
 
 fn report_change(home: &Home, done: &Approved, json: bool, words: impl FnOnce()) {

@@ -842,6 +842,28 @@ impl<'a> Desk<'a> {
         })
     }
 
+    /// Names the cluster's recovery key in the policy (or, with `None`, stops naming one):
+    /// from the roster signed now, every member's app also seals each parcel to it. Parcels
+    /// sealed before are not changed.
+    pub fn set_recovery_recipient(
+        &self,
+        recipient: Option<String>,
+        now: OffsetDateTime,
+    ) -> Result<VerifiedRoster, CoordinatorError> {
+        if let Some(text) = &recipient {
+            crate::recovery::check_recipient(text)
+                .map_err(|e| CoordinatorError::Invalid(e.to_string()))?;
+        }
+        let held = self.membership.require()?;
+        if held.roster().policy.recovery_recipient == recipient {
+            return Err(CoordinatorError::Invalid(match recipient {
+                Some(_) => "the roster already names this recovery key".into(),
+                None => "the roster names no recovery key".into(),
+            }));
+        }
+        self.publish(&held, now, |r| r.policy.recovery_recipient = recipient)
+    }
+
     /// Issues the same roster again with a later expiry.
     pub fn renew(
         &self,

@@ -635,7 +635,7 @@ pub(crate) fn read_bounded(path: &Path) -> Result<Vec<u8>, KeystoreError> {
     Ok(bytes)
 }
 
-fn encrypt_with_passphrase(plaintext: &[u8], passphrase: &Passphrase) -> Vec<u8> {
+pub(crate) fn encrypt_with_passphrase(plaintext: &[u8], passphrase: &Passphrase) -> Vec<u8> {
     let encryptor = passphrase.encryptor();
     let mut out = Vec::with_capacity(plaintext.len() + 256);
     let mut writer = encryptor.wrap_output(&mut out).expect("writing to memory");
@@ -644,7 +644,7 @@ fn encrypt_with_passphrase(plaintext: &[u8], passphrase: &Passphrase) -> Vec<u8>
     out
 }
 
-fn decrypt_with_passphrase(
+pub(crate) fn decrypt_with_passphrase(
     sealed: &[u8],
     passphrase: &Passphrase,
     path: &Path,

@@ -18,6 +18,8 @@
 //! - [`passphrase`]: secrets typed by people (identity passphrases, parcel passwords).
 //! - [`progress`]: how long-running work reports progress to a user interface.
 //! - [`qr`]: invite codes as QR codes, drawn and read back from a picture.
+//! - [`recovery`]: the cluster's offline recovery key, and opening parcels with it when a
+//!   member lost their key.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -32,6 +34,7 @@ pub mod parcel;
 pub mod passphrase;
 pub mod progress;
 pub mod qr;
+pub mod recovery;
 pub mod relay;
 pub mod review;
 

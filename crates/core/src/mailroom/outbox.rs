@@ -88,6 +88,23 @@ pub(crate) fn queue(
             reason: "nobody to send to but yourself; name at least one member with --to".into(),
         });
     }
+    let mut addressees = addressees;
+    // The cluster's recovery key, when the policy names one: listed in the signed manifest
+    // without a member id, so every recipient can see the parcel is recoverable.
+    if let Some(text) = &roster.policy.recovery_recipient {
+        let recipient =
+            text.parse::<age::x25519::Recipient>()
+                .map_err(|_| MailroomError::NotAllowed {
+                    reason: format!(
+                        "the roster's recovery key {text:?} is not an age public key; ask the \
+                     coordinator to set it again (`sealpost cluster recovery-key`)"
+                    ),
+                })?;
+        addressees.push(Addressee {
+            recipient,
+            member_id: None,
+        });
+    }
     let vault = mailroom.vault();
     // Sealed under a temporary name (the parcel id is chosen while sealing), then renamed.
     let temp = vault.join(format!(".sealing-{}.parcel", random_hex()));

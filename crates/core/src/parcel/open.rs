@@ -29,6 +29,7 @@ use crate::fsutil::{SyncingFile, sync_dir};
 use crate::identity::Identity;
 use crate::passphrase::Passphrase;
 use crate::progress::{Phase, Progress};
+use crate::recovery::RecoveryKey;
 
 const AGE_MAGIC: &[u8] = b"age-encryption.org/v1\n";
 const ZSTD_MAGIC: [u8; 4] = 0xFD2F_B528u32.to_le_bytes();
@@ -46,6 +47,8 @@ pub enum Key<'a> {
     Identities(&'a [Identity]),
     /// The parcel's password (age scrypt).
     Password(&'a Passphrase),
+    /// The cluster's recovery key, for a parcel sealed to it by the cluster's policy.
+    Recovery(&'a RecoveryKey),
 }
 
 /// Checks beyond the parcel's own consistency.
@@ -358,6 +361,18 @@ fn unseal<R: Read>(
             return Err(OpenError::EncryptionMismatch);
         }
         Key::Password(_) => {}
+        // The recovery key is listed as an addressee without a member id: the signed
+        // manifest must say the sender meant it to open the parcel.
+        Key::Recovery(recovery) => {
+            let listed = recovery.recipient();
+            if !manifest
+                .recipients
+                .iter()
+                .any(|r| r.member_id.is_none() && r.age_recipient == listed)
+            {
+                return Err(OpenError::NotARecipient);
+            }
+        }
     }
     if (manifest.compression == Compression::Zstd) != compressed {
         return Err(malformed(
@@ -376,7 +391,7 @@ fn identities<'a>(key: Key<'a>) -> Option<&'a [Identity]> {
     match key {
         Key::Identity(identity) => Some(std::slice::from_ref(identity)),
         Key::Identities(identities) => Some(identities),
-        Key::Password(_) => None,
+        Key::Password(_) | Key::Recovery(_) => None,
     }
 }
 
@@ -465,6 +480,17 @@ fn decrypt<R: Read>(mut input: R, key: Key<'_>) -> Result<Plaintext<R>, OpenErro
                         .iter()
                         .map(|i| i.age_identity() as &dyn age::Identity),
                 )
+                .map_err(|e| match e {
+                    age::DecryptError::NoMatchingKeys => OpenError::NotForYou,
+                    other => header_error(other),
+                })?
+        }
+        Key::Recovery(recovery) => {
+            if decryptor.is_scrypt() {
+                return Err(OpenError::PasswordProtected);
+            }
+            decryptor
+                .decrypt(iter::once(recovery.age_identity() as &dyn age::Identity))
                 .map_err(|e| match e {
                     age::DecryptError::NoMatchingKeys => OpenError::NotForYou,
                     other => header_error(other),
