@@ -1039,6 +1039,13 @@ fn a_concern_reaches_the_coordinator_and_the_imos_only_and_its_updates_reach_the
         .run()
         .assert_failed_with("acknowledged, investigating, resolved, closed");
     cluster.sync(PARTNER);
+    // The IMO, handling it too, sees what the coordinator said.
+    cluster.sync(IMO);
+    let theirs = concerns(&cluster, IMO);
+    assert_eq!(theirs[0]["status"], "investigating", "{theirs:?}");
+    assert_eq!(theirs[0]["updates"][0]["by"], COORDINATOR, "{theirs:?}");
+    cluster.sync(PARTNER2);
+    assert!(concerns(&cluster, PARTNER2).is_empty());
     let mine = concerns(&cluster, PARTNER);
     assert_eq!(mine.len(), 1, "{mine:?}");
     assert_eq!(mine[0]["direction"], "reported");

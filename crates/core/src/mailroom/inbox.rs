@@ -274,10 +274,13 @@ fn accept_receipt(
     let event = m.event.clone().unwrap_or_default();
     let from = m.sender.member_id.to_string();
     let conn = &mailroom.conn;
+    // About a parcel this member sent to the signer; or, for a concern update, about a
+    // concern this member received to handle, from another handler it was reported to.
     let addressed: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM parcels p JOIN recipients r USING (parcel_id) \
-         WHERE p.parcel_id = ?1 AND p.direction = 'out' AND r.member_id = ?2)",
-        params![about, from],
+         WHERE p.parcel_id = ?1 AND r.member_id = ?2 AND (p.direction = 'out' \
+         OR (?3 AND p.direction = 'in' AND p.kind = 'concern' AND p.sender_id <> ?2)))",
+        params![about, from, m.kind == ParcelKind::ConcernUpdate],
         |row| row.get(0),
     )?;
     if !addressed || status != SenderStatus::Verified {

@@ -818,7 +818,8 @@ impl Mailroom {
     }
 
     /// Tells the member who reported a concern what is being done: a `concern-update` with
-    /// `status` (one of [`CONCERN_STATUSES`]) and an optional note, to the reporter only.
+    /// `status` (one of [`CONCERN_STATUSES`]) and an optional note, to the reporter and the
+    /// others handling the concern (never to anyone it was not reported to).
     pub fn update_concern(
         &self,
         concern_id: &str,
@@ -850,6 +851,16 @@ impl Mailroom {
             });
         };
         let roster = self.membership().current(OffsetDateTime::now_utc())?;
+        // The reporter, and the others handling the concern (those it was sent to who are
+        // still active members), so that every handler sees what the others said.
+        let mut to = vec![reporter.clone()];
+        for person in self.recipients_of(concern_id)? {
+            if person.member_id != reporter.member_id
+                && member_in(roster.roster(), &person.member_id).is_some()
+            {
+                to.push(person);
+            }
+        }
         outbox::queue(
             self,
             roster.roster(),
@@ -859,7 +870,7 @@ impl Mailroom {
                     status: status.into(),
                 },
                 files: Vec::new(),
-                to: outbox::To::Members(vec![reporter]),
+                to: outbox::To::Members(to),
                 label,
                 label_override: None,
                 note,
@@ -924,8 +935,9 @@ impl Mailroom {
                     .filter(|u| CONCERN_STATUSES.contains(&u.status.as_str()))
                     .collect();
             } else {
+                // This member's own updates, and those the other handlers sent.
                 let name = self.identity().card().name.clone();
-                concern.updates = sent
+                let mut updates = sent
                     .query_map([&concern.parcel_id], |row| {
                         Ok(ConcernUpdate {
                             status: event_column(row, 0)?,
@@ -935,6 +947,22 @@ impl Mailroom {
                         })
                     })?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
+                updates.extend(
+                    received
+                        .query_map([&concern.parcel_id], |row| {
+                            Ok(ConcernUpdate {
+                                status: row.get(0)?,
+                                at: row.get(1)?,
+                                by: row.get(2)?,
+                                note: row.get(3)?,
+                            })
+                        })?
+                        .collect::<rusqlite::Result<Vec<_>>>()?
+                        .into_iter()
+                        .filter(|u| CONCERN_STATUSES.contains(&u.status.as_str())),
+                );
+                updates.sort_by(|a, b| a.at.cmp(&b.at));
+                concern.updates = updates;
             }
             if let Some(last) = concern.updates.last() {
                 concern.status = last.status.clone();
