@@ -1191,6 +1191,26 @@ fn rights_requests_move_through_their_states_on_both_sides_and_overdue_ones_show
         ["received", "in-progress"],
         "{mine}"
     );
+    // As a person reads it.
+    let listed = cluster
+        .sandbox
+        .sealpost(PARTNER)
+        .args(["rights", "list"])
+        .unlocked()
+        .succeeds();
+    println!("{}", listed.stdout);
+    for line in [
+        format!("{access}  access request made by {PARTNER} (Example NGO), about parcel {parcel}"),
+        "open, in-progress".to_owned(),
+        format!("{IMO} (Example NGO): in-progress"),
+        "in-progress: Collecting the copies from the 4W database.".to_owned(),
+    ] {
+        assert!(
+            listed.stdout.contains(&line),
+            "{line:?} in:\n{}",
+            listed.stdout
+        );
+    }
     assert_eq!(
         events[1]["note"],
         "Collecting the copies from the 4W database."
