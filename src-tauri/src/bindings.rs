@@ -6,14 +6,15 @@
 use std::path::Path;
 
 use sealpost_core::mailroom::{
-    ConcernEntry, Contact, DeletionRequested, InboxEntry, OutboxEntry, Queued, SentEntry,
+    ConcernEntry, Contact, DeletionRequested, InboxEntry, OutboxEntry, Queued, RightsRequest,
+    SentEntry,
 };
 use sealpost_core::review::Review;
 use ts_rs::TS;
 
 use crate::AppError;
 use crate::cluster::{ClusterView, InviteSummary, JoinRequests, NewInvite, RosterChanged};
-use crate::commands::{CorrectRequest, OpenOutcome, SendRequest, SharingLogFormat};
+use crate::commands::{CorrectRequest, OpenOutcome, ProductRequest, SendRequest, SharingLogFormat};
 use crate::desk::Session;
 use crate::onboarding::Joined;
 use crate::pseudonymise::{PseudonymPlan, PseudonymisedCopy};
@@ -32,6 +33,8 @@ pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
     InboxEntry::export_all_to(dir)?;
     SentEntry::export_all_to(dir)?;
     ConcernEntry::export_all_to(dir)?;
+    RightsRequest::export_all_to(dir)?;
+    ProductRequest::export_all_to(dir)?;
     OpenOutcome::export_all_to(dir)?;
     SyncStatus::export_all_to(dir)?;
     CorrectRequest::export_all_to(dir)?;
@@ -93,6 +96,15 @@ fn limits() -> String {
     text.push_str(&format!(
         "\n/** The statuses a concern update can give, in the order a concern moves through them. */\n\
          export const CONCERN_STATUSES = [{}] as const;\n",
+        statuses.join(", ")
+    ));
+    let statuses: Vec<String> = sealpost_core::mailroom::REQUEST_STATUSES
+        .iter()
+        .map(|s| format!("{s:?}"))
+        .collect();
+    text.push_str(&format!(
+        "\n/** The statuses an IMO can give a rights request, in the order a request moves through them (`done` and `declined` close it). */\n\
+         export const REQUEST_STATUSES = [{}] as const;\n",
         statuses.join(", ")
     ));
     text

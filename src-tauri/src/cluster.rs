@@ -6,6 +6,7 @@
 use sealpost_core::coordinator::{self, Approved, INVITE_VALIDITY, PendingRequest, RequestRef};
 use sealpost_core::format::roster::Role;
 use sealpost_core::membership::{MemberEntry, Membership, member_entries};
+use sealpost_core::recovery::RecoveryKey;
 use sealpost_core::relay::{Fetched, RelayClient, Shared};
 use sealpost_core::{Mailroom, qr};
 use serde::Serialize;
@@ -29,6 +30,11 @@ pub struct ClusterView {
     pub expires_at: String,
     /// The members, in roster order.
     pub members: Vec<MemberEntry>,
+    /// The cluster's recovery key (`age1…`) when the policy names one: every parcel is then
+    /// also sealed to it.
+    pub recovery_key: Option<String>,
+    /// Days an IMO has to answer a rights request before it is overdue.
+    pub rights_response_days: u32,
 }
 
 /// The roster held and its members.
@@ -43,6 +49,8 @@ pub async fn cluster_view(app: AppHandle) -> Result<ClusterView, AppError> {
                 version: r.version,
                 expires_at: sealpost_core::format::roster::rfc3339(r.expires_at),
                 members: member_entries(r, &m.identity().card()),
+                recovery_key: r.policy.recovery_recipient.clone(),
+                rights_response_days: r.policy.rights_response_days,
             })
         })
     })
@@ -232,6 +240,65 @@ pub async fn remove_member(app: AppHandle, member_id: String) -> Result<RosterCh
     blocking(app, move |outer, _| {
         let done = at_coordinators_desk(outer, |desk, _| {
             Ok(desk.remove(&member_id, OffsetDateTime::now_utc())?)
+        })?;
+        RosterChanged::of(&done, outer)
+    })
+    .await
+}
+
+/// Makes the cluster's recovery key: the native dialog chooses where to save it (under
+/// `passphrase`, never over a file; `title` is the dialog's translated title), then the next
+/// roster names it and is published. `None` when the dialog was cancelled (nothing changed).
+#[tauri::command]
+pub async fn create_recovery_key(
+    app: AppHandle,
+    passphrase: String,
+    title: String,
+) -> Result<Option<RosterChanged>, AppError> {
+    use tauri_plugin_dialog::DialogExt;
+    blocking(app, move |outer, app| {
+        // Checked before the dialog, as for a backup.
+        let passphrase = sealpost_core::Passphrase::new(passphrase)?;
+        passphrase.check_strength()?;
+        let Some(path) = app
+            .dialog()
+            .file()
+            .set_title(title)
+            .set_file_name("cluster-recovery-key.age")
+            .blocking_save_file()
+            .and_then(|path| path.into_path().ok())
+        else {
+            return Ok(None);
+        };
+        let done = at_coordinators_desk(outer, |desk, _| {
+            let held = Membership::new(outer.home()?).require()?;
+            let key = RecoveryKey::generate();
+            key.write(&path, &held.roster().name, &passphrase)?;
+            let roster =
+                desk.set_recovery_recipient(Some(key.recipient()), OffsetDateTime::now_utc())?;
+            Ok(Approved {
+                name: path.display().to_string(),
+                roster,
+                what: "recovery-key-set",
+            })
+        })?;
+        RosterChanged::of(&done, outer).map(Some)
+    })
+    .await
+}
+
+/// Stops naming a recovery key: the next roster, published, has none, so new parcels are
+/// sealed to their addressees only.
+#[tauri::command]
+pub async fn remove_recovery_key(app: AppHandle) -> Result<RosterChanged, AppError> {
+    blocking(app, move |outer, _| {
+        let done = at_coordinators_desk(outer, |desk, _| {
+            let roster = desk.set_recovery_recipient(None, OffsetDateTime::now_utc())?;
+            Ok(Approved {
+                name: roster.roster().name.clone(),
+                roster,
+                what: "recovery-key-removed",
+            })
         })?;
         RosterChanged::of(&done, outer)
     })

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use sealpost_core::mailroom::{
     ConcernEntry, Contact, DeletionRequested, InboxEntry, Opened, OutboxEntry, Outgoing, Queued,
-    SentEntry,
+    RightsRequest, SentEntry,
 };
 use sealpost_core::parcel::{Compression, FileSource};
 use sealpost_core::progress::Silent;
@@ -291,6 +291,92 @@ pub async fn update_concern(
     blocking(app, move |desk, _| {
         let queued =
             desk.with_mailroom(|m| m.update_concern(&concern_id, &status, note, &Silent))?;
+        desk.sync_soon();
+        Ok(queued)
+    })
+    .await
+}
+
+/// What the product form asks for: an IMO's information product made from received parcels.
+#[derive(Debug, Clone, serde::Deserialize, TS)]
+pub struct ProductRequest {
+    /// The product's files (absolute paths): a report, a map, a table.
+    pub files: Vec<String>,
+    /// The received parcels it was made from; their senders, and only they, receive it.
+    pub sources: Vec<String>,
+    /// The label chosen (the scan suggests one, as for sending).
+    pub label: Label,
+    /// Why a label below the scan's suggestion is right.
+    pub override_reason: Option<String>,
+    /// A note for the partners.
+    pub note: Option<String>,
+}
+
+/// Publishes an information product to exactly the partners whose parcels it was made from.
+/// The files are scanned like any others: the label rule is the same as for sending.
+#[tauri::command]
+pub async fn publish_product(app: AppHandle, request: ProductRequest) -> Result<Queued, AppError> {
+    blocking(app, move |desk, _| {
+        let paths = as_paths(&request.files);
+        let label_override =
+            Review::of(&paths).decide(request.label, request.override_reason.as_deref())?;
+        let files = paths
+            .iter()
+            .map(|p| FileSource::from_path(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let note = request.note.filter(|n| !n.trim().is_empty());
+        let queued = desk.with_mailroom(|m| {
+            m.publish_product(
+                files,
+                &request.sources,
+                request.label,
+                label_override,
+                note,
+                &Silent,
+            )
+        })?;
+        desk.sync_soon();
+        Ok(queued)
+    })
+    .await
+}
+
+/// The rights requests (access, correction, deletion) this member made and those it received
+/// to handle, newest first, with each handler's status, the due date and whether it is overdue.
+#[tauri::command]
+pub async fn rights_requests(app: AppHandle) -> Result<Vec<RightsRequest>, AppError> {
+    blocking(app, |desk, _| desk.with_mailroom(|m| m.rights_requests())).await
+}
+
+/// Asks the cluster's IMOs what they hold of this member's data: about one parcel it sent
+/// (`about`), or everything. The sync sends it.
+#[tauri::command]
+pub async fn request_access(
+    app: AppHandle,
+    about: Option<String>,
+    note: String,
+) -> Result<Queued, AppError> {
+    blocking(app, move |desk, _| {
+        let queued = desk.with_mailroom(|m| m.request_access(about.as_deref(), note, &Silent))?;
+        desk.sync_soon();
+        Ok(queued)
+    })
+    .await
+}
+
+/// Answers a rights request this member received (`status`: one of `REQUEST_STATUSES`; a
+/// decline needs a note), to the requester alone. The sync sends it.
+#[tauri::command]
+pub async fn update_request(
+    app: AppHandle,
+    request_id: String,
+    status: String,
+    note: Option<String>,
+) -> Result<Queued, AppError> {
+    blocking(app, move |desk, _| {
+        let note = note.filter(|n| !n.trim().is_empty());
+        let queued =
+            desk.with_mailroom(|m| m.update_request(&request_id, &status, note, &Silent))?;
         desk.sync_soon();
         Ok(queued)
     })

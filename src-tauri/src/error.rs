@@ -44,6 +44,7 @@ app_error_from!(
     sealpost_core::coordinator::CoordinatorError,
     sealpost_core::relay::RelayError,
     sealpost_core::qr::QrError,
+    sealpost_core::recovery::RecoveryError,
     sealpost_scan::PseudonymError,
 );
 

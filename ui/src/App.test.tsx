@@ -10,6 +10,7 @@ import { fakeApi } from "./test/fakeApi";
 import {
   card,
   concernEntries,
+  rightsRequestEntries,
   contactList,
   idleStatus,
   inboxEntries,
@@ -42,6 +43,7 @@ function busyApi() {
     outbox: vi.fn(async () => outboxEntries),
     sent: vi.fn(async () => sentEntries),
     concerns: vi.fn(async () => concernEntries),
+    rightsRequests: vi.fn(async () => rightsRequestEntries),
   });
 }
 

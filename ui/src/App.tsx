@@ -9,6 +9,7 @@ import { formatDateTime } from "./format";
 import { useSyncNotifications } from "./notifications";
 import { ClusterScreen } from "./screens/ClusterScreen";
 import { ConcernsScreen } from "./screens/ConcernsScreen";
+import { RightsScreen } from "./screens/RightsScreen";
 import { InboxScreen } from "./screens/InboxScreen";
 import { OnboardingScreen } from "./screens/OnboardingScreen";
 import { OutboxScreen } from "./screens/OutboxScreen";
@@ -18,7 +19,7 @@ import { SettingsScreen } from "./screens/SettingsScreen";
 import { UnlockScreen } from "./screens/UnlockScreen";
 import { syncState, useSyncFeed, type SyncFeed } from "./sync";
 
-export const SCREENS = ["send", "outbox", "inbox", "sent", "concerns", "cluster", "settings"] as const;
+export const SCREENS = ["send", "outbox", "inbox", "sent", "rights", "concerns", "cluster", "settings"] as const;
 export type Screen = (typeof SCREENS)[number];
 
 export interface AppProps {
@@ -170,6 +171,8 @@ function CurrentScreen({ screen, api, feed, session, onSession }: CurrentScreenP
       return <InboxScreen api={api} feed={feed} />;
     case "sent":
       return <SentScreen api={api} feed={feed} />;
+    case "rights":
+      return <RightsScreen api={api} feed={feed} />;
     case "concerns":
       return <ConcernsScreen api={api} feed={feed} />;
     case "cluster":

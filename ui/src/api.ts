@@ -14,6 +14,8 @@ import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type { AppError } from "./bindings/AppError";
 import type { ClusterView } from "./bindings/ClusterView";
 import type { ConcernEntry } from "./bindings/ConcernEntry";
+import type { ProductRequest } from "./bindings/ProductRequest";
+import type { RightsRequest } from "./bindings/RightsRequest";
 import type { Contact } from "./bindings/Contact";
 import type { CorrectRequest } from "./bindings/CorrectRequest";
 import type { DeletionRequested } from "./bindings/DeletionRequested";
@@ -307,6 +309,52 @@ export function updateConcern(concernId: string, status: string, note: string | 
   return call<Queued>("update_concern", { concernId, status, note });
 }
 
+/**
+ * Publishes an information product (an IMO's report, map or table) made from received parcels
+ * (`sources`): sealed to exactly the partners who sent them. The label rule is the send rule.
+ */
+export function publishProduct(request: ProductRequest): Promise<Queued> {
+  return call<Queued>("publish_product", { request });
+}
+
+/**
+ * The rights requests (access, correction, deletion) this member made (`direction` "made") and
+ * those it received to handle ("received"), newest first, with due dates and overdue ones.
+ */
+export function rightsRequests(): Promise<RightsRequest[]> {
+  return call<RightsRequest[]>("rights_requests");
+}
+
+/**
+ * Asks the cluster's IMOs what they hold of this member's data, about one parcel it sent
+ * (`about`) or everything (`null`). A blank note rejects with `not-allowed`.
+ */
+export function requestAccess(about: string | null, note: string): Promise<Queued> {
+  return call<Queued>("request_access", { about, note });
+}
+
+/**
+ * Answers a rights request received (`status`: one of `REQUEST_STATUSES`), to the requester
+ * alone. Declining without a note rejects with `not-allowed`.
+ */
+export function updateRequest(requestId: string, status: string, note: string | null): Promise<Queued> {
+  return call<Queued>("update_request", { requestId, status, note });
+}
+
+/**
+ * Coordinator: makes the cluster's recovery key, saved where the native dialog (titled `title`)
+ * says under `passphrase`, and names it in the next roster (published). Null when the dialog was
+ * cancelled. A weak passphrase rejects before the dialog opens.
+ */
+export function createRecoveryKey(passphrase: string, title: string): Promise<RosterChanged | null> {
+  return call<RosterChanged | null>("create_recovery_key", { passphrase, title });
+}
+
+/** Coordinator: the next roster names no recovery key (new parcels are sealed to their addressees only). */
+export function removeRecoveryKey(): Promise<RosterChanged> {
+  return call<RosterChanged>("remove_recovery_key");
+}
+
 /** Asks the background sync for a pass now; its progress arrives as `sync-status` events. */
 export async function syncNow(): Promise<void> {
   await call<null>("sync_now");
@@ -467,6 +515,12 @@ export interface Api {
   concerns: typeof concerns;
   reportConcern: typeof reportConcern;
   updateConcern: typeof updateConcern;
+  publishProduct: typeof publishProduct;
+  rightsRequests: typeof rightsRequests;
+  requestAccess: typeof requestAccess;
+  updateRequest: typeof updateRequest;
+  createRecoveryKey: typeof createRecoveryKey;
+  removeRecoveryKey: typeof removeRecoveryKey;
 }
 
 export const api: Api = {
@@ -513,6 +567,12 @@ export const api: Api = {
   concerns,
   reportConcern,
   updateConcern,
+  publishProduct,
+  rightsRequests,
+  requestAccess,
+  updateRequest,
+  createRecoveryKey,
+  removeRecoveryKey,
 };
 
 /** Tells the shell the UI has painted its first frame (for bench/desktop's start-up figure). */

@@ -106,7 +106,9 @@ describe("catalogues", () => {
       for (const match of readFileSync(file, "utf8").matchAll(/\bt\(\s*"([^"]+)"/g)) used.add(match[1]!);
     }
     expect(used.size).toBeGreaterThan(20);
-    expect([...used].filter((key) => !english.has(key))).toEqual([]);
+    // A key used with a count may exist only in its plural forms (`key_one`, `key_other`).
+    const known = (key: string) => english.has(key) || (english.has(`${key}_one`) && english.has(`${key}_other`));
+    expect([...used].filter((key) => !known(key))).toEqual([]);
   });
 });
 

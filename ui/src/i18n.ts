@@ -12,6 +12,10 @@ import onboardingEn from "./locales/onboarding.en.json";
 import onboardingMy from "./locales/onboarding.my.json";
 import pseudonymiseEn from "./locales/pseudonymise.en.json";
 import pseudonymiseMy from "./locales/pseudonymise.my.json";
+import productsEn from "./locales/products.en.json";
+import productsMy from "./locales/products.my.json";
+import rightsEn from "./locales/rights.en.json";
+import rightsMy from "./locales/rights.my.json";
 
 export const LANGUAGES = ["en", "my"] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -20,7 +24,8 @@ export type Language = (typeof LANGUAGES)[number];
  * One catalogue per language, from parts: `en.json` for the app's frame and the parcel screens,
  * `onboarding.*.json` for onboarding and settings, `cluster.*.json` for the cluster screen and
  * the parcel actions, `pseudonymise.*.json` for the send flow's pseudonymise step, `concerns.*.json` for the
- * concerns screen. A part owns its top-level groups; two parts defining the same group is a
+ * concerns screen, `rights.*.json` for the rights requests screen, `products.*.json` for the
+ * inbox's product publishing. A part owns its top-level groups; two parts defining the same group is a
  * mistake that would silently drop strings, so it throws.
  */
 function catalogue<T extends object>(...parts: T[]): T {
@@ -34,16 +39,36 @@ function catalogue<T extends object>(...parts: T[]): T {
   return merged as T;
 }
 
-export const en = catalogue<Record<string, unknown>>(baseEn, onboardingEn, clusterEn, pseudonymiseEn, concernsEn) as typeof baseEn &
+export const en = catalogue<Record<string, unknown>>(
+  baseEn,
+  onboardingEn,
+  clusterEn,
+  pseudonymiseEn,
+  concernsEn,
+  rightsEn,
+  productsEn,
+) as typeof baseEn &
   typeof onboardingEn &
   typeof clusterEn &
   typeof pseudonymiseEn &
-  typeof concernsEn;
-export const my = catalogue<Record<string, unknown>>(baseMy, onboardingMy, clusterMy, pseudonymiseMy, concernsMy) as typeof baseMy &
+  typeof concernsEn &
+  typeof rightsEn &
+  typeof productsEn;
+export const my = catalogue<Record<string, unknown>>(
+  baseMy,
+  onboardingMy,
+  clusterMy,
+  pseudonymiseMy,
+  concernsMy,
+  rightsMy,
+  productsMy,
+) as typeof baseMy &
   typeof onboardingMy &
   typeof clusterMy &
   typeof pseudonymiseMy &
-  typeof concernsMy;
+  typeof concernsMy &
+  typeof rightsMy &
+  typeof productsMy;
 
 export const resources = {
   en: { translation: en },

@@ -20,4 +20,13 @@ expires_at: string,
 /**
  * The members, in roster order.
  */
-members: Array<MemberEntry>, };
+members: Array<MemberEntry>, 
+/**
+ * The cluster's recovery key (`age1…`) when the policy names one: every parcel is then
+ * also sealed to it.
+ */
+recovery_key: string | null, 
+/**
+ * Days an IMO has to answer a rights request before it is overdue.
+ */
+rights_response_days: number, };

@@ -14,3 +14,6 @@ export const MAX_REASON_CHARS = 1000;
 
 /** The statuses a concern update can give, in the order a concern moves through them. */
 export const CONCERN_STATUSES = ["acknowledged", "investigating", "resolved", "closed"] as const;
+
+/** The statuses an IMO can give a rights request, in the order a request moves through them (`done` and `declined` close it). */
+export const REQUEST_STATUSES = ["acknowledged", "in-progress", "done", "declined"] as const;

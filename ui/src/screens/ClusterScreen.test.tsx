@@ -1,12 +1,13 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
-import { ApiError } from "../api";
+import { ApiError, type Api } from "../api";
 import type { ClusterView } from "../bindings/ClusterView";
 import type { JoinRequests } from "../bindings/JoinRequests";
 import type { MemberEntry } from "../bindings/MemberEntry";
 import type { RosterChanged } from "../bindings/RosterChanged";
 import type { Session } from "../bindings/Session";
+import { MIN_PASSPHRASE_CHARS } from "../bindings/limits";
 import { formatNumber } from "../format";
 import { en, my } from "../i18n";
 import { NO_SYNC, type SyncFeed } from "../sync";
@@ -58,8 +59,13 @@ const view: ClusterView = {
   name: "Shan Food Security Cluster",
   version: 3,
   expires_at: "2099-06-01T00:00:00Z",
+  recovery_key: null,
+  rights_response_days: 30,
   members,
 };
+
+/** A cluster recovery key's public half, as the roster's policy names it. */
+const RECOVERY_KEY = "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq";
 
 const requests: JoinRequests = {
   requests: [
@@ -383,6 +389,188 @@ describe.each(["en", "my"] as const)("ClusterScreen (%s)", (language) => {
     expect(await screen.findByTestId("roster-changed")).toHaveTextContent(
       fill(C.changed.removed, { name: "U Zaw", version: num(4) }),
     );
+    expectNoRawKeys(missing);
+  });
+
+  it("tells every member whether parcels are also sealed to a recovery key, and the rights response days", async () => {
+    const api = clusterApi();
+    const { missing, unmount } = renderIn(language, <ClusterScreen api={api} session={partnerSession} feed={NO_SYNC} />);
+    let status = await screen.findByTestId("cluster-recovery-status");
+    expect(status).toHaveAttribute("data-recovery", "off");
+    expect(status).toHaveTextContent(C.summary.recovery_off);
+    expect(status).not.toHaveTextContent(C.summary.recovery_on);
+    expect(screen.getByTestId("rights-response-days")).toHaveTextContent(
+      fill(C.summary.rights_days_other, { number: num(30) }),
+    );
+    // The coordinator's part is not there, and its commands are never called.
+    expect(screen.queryByTestId("recovery-key-section")).toBeNull();
+    expect(screen.queryByText(C.recovery.title)).toBeNull();
+    expect(screen.queryByTestId("recovery-key-create")).toBeNull();
+    expect(screen.queryByTestId("recovery-key-remove")).toBeNull();
+    expectNoRawKeys(missing);
+    unmount();
+
+    const named = clusterApi({
+      clusterView: vi.fn(async () => ({ ...view, recovery_key: RECOVERY_KEY, rights_response_days: 14 })),
+    });
+    const second = renderIn(language, <ClusterScreen api={named} session={partnerSession} feed={NO_SYNC} />);
+    await waitFor(() => expect(screen.getByTestId("cluster-recovery-status")).toHaveAttribute("data-recovery", "on"));
+    status = screen.getByTestId("cluster-recovery-status");
+    expect(status).toHaveTextContent(C.summary.recovery_on);
+    expect(status).not.toHaveTextContent(C.summary.recovery_off);
+    expect(screen.getByTestId("rights-response-days")).toHaveTextContent(
+      fill(C.summary.rights_days_other, { number: num(14) }),
+    );
+    // A member sees neither the public key nor the section.
+    expect(screen.queryByTestId("recovery-key-section")).toBeNull();
+    expect(screen.queryByTestId("recovery-key-public")).toBeNull();
+    expect(named.createRecoveryKey).not.toHaveBeenCalled();
+    expect(named.removeRecoveryKey).not.toHaveBeenCalled();
+    expectNoRawKeys(second.missing);
+  });
+
+  it("lets the coordinator create the recovery key only with a good passphrase typed twice", async () => {
+    const user = userEvent.setup();
+    const api = clusterApi({
+      createRecoveryKey: vi
+        .fn<Api["createRecoveryKey"]>()
+        .mockResolvedValueOnce(null)
+        .mockResolvedValueOnce({
+          name: "/media/usb/cluster-recovery.age",
+          what: "recovery-key-set",
+          version: 5,
+          published: true,
+          publish_error: null,
+        }),
+    });
+    const { missing } = renderIn(language, <ClusterScreen api={api} session={coordinatorSession} feed={NO_SYNC} />);
+    const section = await screen.findByTestId("recovery-key-section");
+    expect(within(section).getByRole("heading", { level: 2 })).toHaveTextContent(C.recovery.title);
+    expect(section).toHaveAccessibleName(C.recovery.title);
+    // The trade-off, said plainly before anything is made.
+    expect(section).toHaveTextContent(C.recovery.intro);
+    expect(section).toHaveTextContent(C.recovery.tradeoff);
+    expect(section).toHaveTextContent(C.recovery.not_before);
+    expect(section).toHaveTextContent(C.recovery.none);
+    // Recovering is done offline, from the command line.
+    expect(section).toHaveTextContent(C.recovery.recover);
+    expect(within(section).getByTestId("recovery-command")).toHaveTextContent(/^sealpost cluster recover /);
+    expect(within(section).queryByTestId("recovery-key-public")).toBeNull();
+    expect(within(section).queryByTestId("recovery-key-remove")).toBeNull();
+    expectNoRawKeys(missing);
+
+    const passphrase = within(section).getByLabelText(c.onboarding.passphrase.label);
+    const again = within(section).getByLabelText(c.onboarding.passphrase.again_label);
+    const create = within(section).getByRole("button", { name: C.recovery.create });
+    expect(create).toHaveAttribute("data-testid", "recovery-key-create");
+    expect(section).toHaveTextContent(fill(C.recovery.passphrase_hint, { min: num(MIN_PASSPHRASE_CHARS) }));
+
+    // Empty, too short, then not the same twice: no call, and the problem is said.
+    await user.click(create);
+    expect(await within(section).findByRole("alert")).toHaveTextContent(c.onboarding.passphrase.empty);
+    await user.type(passphrase, "short");
+    await user.type(again, "short");
+    await user.click(create);
+    expect(await within(section).findByRole("alert")).toHaveTextContent(
+      fill(c.onboarding.passphrase.too_short, { min: num(MIN_PASSPHRASE_CHARS) }),
+    );
+    expect(passphrase).toHaveAttribute("aria-invalid", "true");
+    await user.clear(passphrase);
+    await user.clear(again);
+    await user.type(passphrase, "correct horse battery staple");
+    await user.type(again, "correct horse battery stapler");
+    await user.click(create);
+    expect(await within(section).findByRole("alert")).toHaveTextContent(c.onboarding.passphrase.mismatch);
+    await waitFor(() => expect(again).toHaveFocus());
+    expect(api.createRecoveryKey).not.toHaveBeenCalled();
+    expectNoRawKeys(missing);
+
+    // The save dialog closed: nothing changed, the passphrase stays for another try.
+    await user.clear(again);
+    await user.type(again, "correct horse battery staple");
+    await user.click(create);
+    expect(api.createRecoveryKey).toHaveBeenCalledWith("correct horse battery staple", C.recovery.save_title);
+    expect(await screen.findByTestId("recovery-key-cancelled")).toHaveTextContent(C.recovery.cancelled);
+    expect(screen.queryByTestId("roster-changed")).toBeNull();
+    expect(screen.queryByRole("alert")).toBeNull();
+    expect(passphrase).toHaveValue("correct horse battery staple");
+    expectNoRawKeys(missing);
+
+    // Saved: where, the new version, keep it offline.
+    await user.click(create);
+    expect(api.createRecoveryKey).toHaveBeenCalledTimes(2);
+    expect(api.createRecoveryKey).toHaveBeenLastCalledWith("correct horse battery staple", C.recovery.save_title);
+    const changed = await screen.findByTestId("roster-changed");
+    expect(changed).toHaveAttribute("data-version", "5");
+    expect(changed).toHaveTextContent(fill(C.changed.recovery_key_set, { version: num(5) }));
+    expect(changed).toHaveTextContent(C.changed.recovery_key_saved);
+    expect(within(changed).getByTestId("recovery-key-path")).toHaveTextContent("/media/usb/cluster-recovery.age");
+    expect(changed).toHaveTextContent(C.changed.recovery_key_offline);
+    expect(changed).toHaveTextContent(C.changed.on_relay);
+    expect(screen.queryByTestId("recovery-key-cancelled")).toBeNull();
+    expect(passphrase).toHaveValue("");
+    expect(again).toHaveValue("");
+    // The roster is read again.
+    await waitFor(() => expect(vi.mocked(api.clusterView).mock.calls.length).toBeGreaterThan(2));
+    expectNoRawKeys(missing);
+  });
+
+  it("shows a refused recovery key by its error code", async () => {
+    const user = userEvent.setup();
+    const api = clusterApi({
+      createRecoveryKey: vi.fn(async () => {
+        throw new ApiError("would-overwrite", "the file exists");
+      }),
+    });
+    const { missing } = renderIn(language, <ClusterScreen api={api} session={coordinatorSession} feed={NO_SYNC} />);
+    const section = await screen.findByTestId("recovery-key-section");
+    await user.type(within(section).getByLabelText(c.onboarding.passphrase.label), "correct horse battery staple");
+    await user.type(within(section).getByLabelText(c.onboarding.passphrase.again_label), "correct horse battery staple");
+    await user.click(screen.getByTestId("recovery-key-create"));
+    expect(await screen.findByRole("alert")).toHaveTextContent(c.errors["would-overwrite"]);
+    expect(screen.queryByTestId("roster-changed")).toBeNull();
+    expectNoRawKeys(missing);
+  });
+
+  it("shows the coordinator the recovery key named, and stops using it only after asking", async () => {
+    const user = userEvent.setup();
+    const api = clusterApi({
+      clusterView: vi.fn(async () => ({ ...view, recovery_key: RECOVERY_KEY })),
+    });
+    const { missing } = renderIn(language, <ClusterScreen api={api} session={coordinatorSession} feed={NO_SYNC} />);
+    const section = await screen.findByTestId("recovery-key-section");
+    const key = await within(section).findByTestId("recovery-key-public");
+    expect(key).toHaveTextContent(RECOVERY_KEY);
+    expect(key.tagName).toBe("CODE");
+    expect(section).toHaveTextContent(C.recovery.named);
+    expect(section).toHaveTextContent(C.recovery.public_label);
+    expect(screen.getByTestId("cluster-recovery-status")).toHaveAttribute("data-recovery", "on");
+    // No new key while one is named.
+    expect(within(section).queryByTestId("recovery-key-create")).toBeNull();
+    expect(within(section).queryByLabelText(c.onboarding.passphrase.label)).toBeNull();
+    expectNoRawKeys(missing);
+
+    const remove = within(section).getByRole("button", { name: C.recovery.remove });
+    expect(remove).toHaveAttribute("data-testid", "recovery-key-remove");
+    await user.click(remove);
+    let dialog = screen.getByRole("dialog", { name: C.recovery.remove_title });
+    expect(dialog).toHaveTextContent(C.recovery.remove_roster);
+    expect(dialog).toHaveTextContent(C.recovery.remove_kept);
+    expectNoRawKeys(missing);
+    await user.click(within(dialog).getByRole("button", { name: C.recovery.remove_cancel }));
+    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(api.removeRecoveryKey).not.toHaveBeenCalled();
+    expect(remove).toHaveFocus();
+
+    await user.click(remove);
+    dialog = screen.getByRole("dialog");
+    await user.click(within(dialog).getByRole("button", { name: C.recovery.remove_confirm }));
+    expect(api.removeRecoveryKey).toHaveBeenCalledOnce();
+    const changed = await screen.findByTestId("roster-changed");
+    expect(changed).toHaveAttribute("data-version", "6");
+    expect(changed).toHaveTextContent(fill(C.changed.recovery_key_removed, { version: num(6) }));
+    expect(changed).toHaveTextContent(C.changed.recovery_key_kept);
+    expect(within(changed).queryByTestId("recovery-key-path")).toBeNull();
     expectNoRawKeys(missing);
   });
 

@@ -11,6 +11,7 @@ import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorDetails, ErrorNotice, errorText } from "../components/ErrorNotice";
 import { ListState } from "../components/ListState";
 import { RoleList } from "../components/RoleList";
+import { MIN_PASSPHRASE_CHARS, NewPassphraseFields, useNewPassphrase } from "../components/NewPassphrase";
 import { formatDateTime, formatNumber } from "../format";
 import { useRefreshing } from "../refreshing";
 import type { SyncFeed } from "../sync";
@@ -29,8 +30,19 @@ export const INVITE_DAYS_DEFAULT = 7;
 export const INVITE_DAYS_MIN = 1;
 export const INVITE_DAYS_MAX = 30;
 
+/**
+ * How a coordinator recovers a member's parcels with the recovery key: offline, from the command
+ * line (docs/rights.md, "Key loss and recovery"). A command, so never translated.
+ */
+export const RECOVER_COMMAND =
+  'sealpost cluster recover --recovery-key cluster-recovery.age --from "/path/to/their data dir/vault" -o recovered/';
+
 /** What the last coordinator action did, said at the top of the screen. */
-type Outcome = { kind: "changed"; changed: RosterChanged } | { kind: "rejected"; name: string };
+type Outcome =
+  | { kind: "changed"; changed: RosterChanged }
+  | { kind: "rejected"; name: string }
+  /** The save dialog for a new recovery key was closed: nothing was made, nothing changed. */
+  | { kind: "recovery-cancelled" };
 
 /** Whether an RFC 3339 time is in the past (text that is not a time is not). */
 function isPast(text: string): boolean {
@@ -77,6 +89,15 @@ export function ClusterScreen({ api, session, feed }: ClusterScreenProps) {
   const changeRoster = (action: () => Promise<RosterChanged>) =>
     void run(async () => ({ kind: "changed", changed: await action() }));
 
+  /** Makes the recovery key (the shell asks where to save it); `onMade` once it is named. */
+  const createRecoveryKey = (passphrase: string, onMade: () => void) =>
+    void run(async () => {
+      const changed = await api.createRecoveryKey(passphrase, t("cluster.recovery.save_title"));
+      if (changed === null) return { kind: "recovery-cancelled" };
+      onMade();
+      return { kind: "changed", changed };
+    });
+
   const publishInOutcome = outcome?.kind === "changed" && outcome.changed.publish_error !== null;
 
   return (
@@ -85,13 +106,26 @@ export function ClusterScreen({ api, session, feed }: ClusterScreenProps) {
       <p>{t("cluster.intro")}</p>
 
       {error && <ErrorNotice error={error} />}
-      {view !== undefined && <Summary name={view.name} version={view.version} expiresAt={view.expires_at} />}
+      {view !== undefined && (
+        <Summary
+          name={view.name}
+          version={view.version}
+          expiresAt={view.expires_at}
+          recoveryKey={view.recovery_key}
+          rightsResponseDays={view.rights_response_days}
+        />
+      )}
 
       {coordinator && (
         <div className="cluster-outcome" ref={outcomeRef} tabIndex={-1} data-testid="cluster-outcome">
           <div role="status">
             {busy && <p>{t("cluster.working")}</p>}
             {outcome?.kind === "rejected" && <p className="notice">{t("cluster.requests.rejected", { name: outcome.name })}</p>}
+            {outcome?.kind === "recovery-cancelled" && (
+              <p className="note" data-testid="recovery-key-cancelled">
+                {t("cluster.recovery.cancelled")}
+              </p>
+            )}
             {outcome?.kind === "changed" && <ChangedNotice changed={outcome.changed} />}
           </div>
           {actionError && <ErrorNotice error={actionError} />}
@@ -134,6 +168,15 @@ export function ClusterScreen({ api, session, feed }: ClusterScreenProps) {
         />
       )}
 
+      {coordinator && view !== undefined && (
+        <RecoveryKeySection
+          recoveryKey={view.recovery_key}
+          busy={busy}
+          onCreate={createRecoveryKey}
+          onRemove={() => changeRoster(() => api.removeRecoveryKey())}
+        />
+      )}
+
       {removing !== null && (
         <ConfirmDialog
           title={t("cluster.remove.title", { name: removing.name })}
@@ -155,10 +198,19 @@ export function ClusterScreen({ api, session, feed }: ClusterScreenProps) {
   );
 }
 
-function Summary({ name, version, expiresAt }: { name: string; version: number; expiresAt: string }) {
+interface SummaryProps {
+  name: string;
+  version: number;
+  expiresAt: string;
+  recoveryKey: string | null;
+  rightsResponseDays: number;
+}
+
+function Summary({ name, version, expiresAt, recoveryKey, rightsResponseDays }: SummaryProps) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
   const time = formatDateTime(expiresAt, lang);
+  const recovery = recoveryKey !== null;
   return (
     <div className="cluster-summary" data-testid="cluster-summary" data-version={version}>
       <p className="row-title">{t("cluster.summary.name", { name })}</p>
@@ -167,6 +219,19 @@ function Summary({ name, version, expiresAt }: { name: string; version: number; 
         <span>{t("cluster.summary.expires", { time })}</span>
       </p>
       {isPast(expiresAt) && <p className="notice notice-warning">{t("cluster.summary.expired", { time })}</p>}
+      <p
+        className={`recovery-status recovery-${recovery ? "on" : "off"}`}
+        data-testid="cluster-recovery-status"
+        data-recovery={recovery ? "on" : "off"}
+      >
+        {recovery ? t("cluster.summary.recovery_on") : t("cluster.summary.recovery_off")}
+      </p>
+      <p data-testid="rights-response-days">
+        {t("cluster.summary.rights_days", {
+          count: rightsResponseDays,
+          number: formatNumber(rightsResponseDays, lang),
+        })}
+      </p>
     </div>
   );
 }
@@ -189,6 +254,12 @@ function ChangedNotice({ changed }: { changed: RosterChanged }) {
     case "published":
       text = t("cluster.changed.published", values);
       break;
+    case "recovery-key-set":
+      text = t("cluster.changed.recovery_key_set", values);
+      break;
+    case "recovery-key-removed":
+      text = t("cluster.changed.recovery_key_removed", values);
+      break;
     default:
       text = t("cluster.changed.other", values);
   }
@@ -200,6 +271,18 @@ function ChangedNotice({ changed }: { changed: RosterChanged }) {
       data-published={changed.published}
     >
       <p className="notice-title">{text}</p>
+      {changed.what === "recovery-key-set" && (
+        <>
+          <p>{t("cluster.changed.recovery_key_saved")}</p>
+          <p>
+            <code className="path" data-testid="recovery-key-path">
+              {changed.name}
+            </code>
+          </p>
+          <p>{t("cluster.changed.recovery_key_offline")}</p>
+        </>
+      )}
+      {changed.what === "recovery-key-removed" && <p>{t("cluster.changed.recovery_key_kept")}</p>}
       <p>{changed.published ? t("cluster.changed.on_relay") : t("cluster.changed.not_on_relay")}</p>
       {changed.publish_error !== null && (
         <div className="publish-error" data-testid="publish-error" data-code={changed.publish_error.code}>
@@ -766,5 +849,130 @@ function RequestRow({ request, busy, onApprove, onReject }: RequestRowProps) {
         </button>
       </div>
     </li>
+  );
+}
+
+interface RecoveryKeySectionProps {
+  /** The public key the roster names, or null. */
+  recoveryKey: string | null;
+  busy: boolean;
+  /** Makes the key under this passphrase; calls back once it is made and named. */
+  onCreate: (passphrase: string, onMade: () => void) => void;
+  onRemove: () => void;
+}
+
+/**
+ * The coordinator's choice of a cluster recovery key: what it costs (a second way into every
+ * parcel sealed while it is named), and making it (passphrase typed twice, then the shell's
+ * save dialog) or stopping it (after a question). Recovering is done offline, on the command line.
+ */
+function RecoveryKeySection({ recoveryKey, busy, onCreate, onRemove }: RecoveryKeySectionProps) {
+  const { t, i18n } = useTranslation();
+  const entry = useNewPassphrase();
+  const [confirming, setConfirming] = useState(false);
+  const firstRef = useRef<HTMLInputElement>(null);
+  const againRef = useRef<HTMLInputElement>(null);
+
+  function create(event: FormEvent) {
+    event.preventDefault();
+    if (busy) return;
+    const found = entry.check();
+    if (found !== null) {
+      // After React has rendered the problem, so a screen reader hears it with the field.
+      setTimeout(() => (found === "mismatch" ? againRef : firstRef).current?.focus(), 0);
+      return;
+    }
+    onCreate(entry.passphrase, () => entry.clear());
+  }
+
+  return (
+    <section className="recovery-key" aria-labelledby="recovery-key-title" data-testid="recovery-key-section">
+      <h2 id="recovery-key-title">{t("cluster.recovery.title")}</h2>
+      <p>{t("cluster.recovery.intro")}</p>
+      <p className="notice notice-warning">{t("cluster.recovery.tradeoff")}</p>
+      <p>{t("cluster.recovery.not_before")}</p>
+
+      {recoveryKey === null ? (
+        <>
+          <p className="recovery-state" data-testid="recovery-key-none">
+            {t("cluster.recovery.none")}
+          </p>
+          <form className="recovery-form" onSubmit={create} noValidate>
+            <NewPassphraseFields
+              id="recovery-passphrase"
+              againId="recovery-passphrase-again"
+              {...entry.fields}
+              hint={t("cluster.recovery.passphrase_hint", {
+                min: formatNumber(MIN_PASSPHRASE_CHARS, i18n.language),
+              })}
+              readOnly={busy}
+              firstRef={firstRef}
+              againRef={againRef}
+            />
+            <p className="hint" id="recovery-save-hint">
+              {t("cluster.recovery.save_hint")}
+            </p>
+            <div className="actions">
+              <button
+                type="submit"
+                id="create-recovery-key"
+                data-testid="recovery-key-create"
+                aria-describedby="recovery-save-hint"
+                disabled={busy}
+              >
+                {t("cluster.recovery.create")}
+              </button>
+            </div>
+          </form>
+        </>
+      ) : (
+        <>
+          <p className="recovery-state">{t("cluster.recovery.named")}</p>
+          <p className="recovery-public-line">
+            <span className="key-label">{t("cluster.recovery.public_label")}</span>{" "}
+            <code className="recovery-public" data-testid="recovery-key-public" translate="no">
+              {recoveryKey}
+            </code>
+          </p>
+          <p className="hint">{t("cluster.recovery.public_hint")}</p>
+          <div className="actions">
+            <button
+              type="button"
+              className="secondary danger"
+              id="remove-recovery-key"
+              data-testid="recovery-key-remove"
+              disabled={busy}
+              onClick={() => setConfirming(true)}
+            >
+              {t("cluster.recovery.remove")}
+            </button>
+          </div>
+        </>
+      )}
+
+      <h3 id="recovery-recover-title">{t("cluster.recovery.recover_title")}</h3>
+      <p>{t("cluster.recovery.recover")}</p>
+      <pre className="recovery-command" data-testid="recovery-command" translate="no" lang="en">
+        <code>{RECOVER_COMMAND}</code>
+      </pre>
+      <p className="hint">{t("cluster.recovery.recover_after")}</p>
+
+      {confirming && (
+        <ConfirmDialog
+          title={t("cluster.recovery.remove_title")}
+          confirmLabel={t("cluster.recovery.remove_confirm")}
+          cancelLabel={t("cluster.recovery.remove_cancel")}
+          confirmId="confirm-remove-recovery-key"
+          onConfirm={() => {
+            setConfirming(false);
+            onRemove();
+          }}
+          onCancel={() => setConfirming(false)}
+        >
+          <p>{t("cluster.recovery.remove_roster")}</p>
+          <p>{t("cluster.recovery.remove_kept")}</p>
+        </ConfirmDialog>
+      )}
+    </section>
   );
 }

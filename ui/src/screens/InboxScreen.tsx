@@ -3,18 +3,26 @@ import { useTranslation } from "react-i18next";
 import { toApiError, type Api, type ApiError } from "../api";
 import type { InboxEntry } from "../bindings/InboxEntry";
 import type { OpenOutcome } from "../bindings/OpenOutcome";
+import type { Queued } from "../bindings/Queued";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorDetails, ErrorNotice, errorText } from "../components/ErrorNotice";
 import { INBOX_STATUSES, known, PARCEL_KINDS } from "../components/known";
 import { ListState } from "../components/ListState";
 import { LabelChip } from "../components/LabelChip";
-import { formatDateTime, formatNumber, formatSize } from "../format";
+import { formatDateTime, formatList, formatNumber, formatSize } from "../format";
 import { useRefreshing } from "../refreshing";
 import type { SyncFeed } from "../sync";
+import { ProductPanel, productSources, type LeftOut } from "./ProductPanel";
 
 /** A parcel whose files are gone from this computer cannot be opened again. */
 function canOpen(entry: InboxEntry): boolean {
   return entry.status !== "deleted" && entry.status !== "expired";
+}
+
+/** The parcels an information product is being made from, as they were when the panel opened. */
+interface ProductDraft {
+  sources: InboxEntry[];
+  leftOut: LeftOut;
 }
 
 /** What the person asked to open, waiting for the confirmation of highly confidential data. */
@@ -28,9 +36,16 @@ interface OpenRequest {
  * label, the note, the files. Open one, or tick several and open them together, into
  * Sealpost's own folder or a folder the person chooses. Opening highly confidential data asks
  * first, because the files are written to disk unencrypted. Each parcel gets its own line in
- * the report: one that fails never hides the others.
+ * the report: one that fails never hides the others. An IMO can also publish an information
+ * product made from the ticked data parcels (ProductPanel): it goes back to their senders only.
  */
-export function InboxScreen({ api, feed }: { api: Pick<Api, "inbox" | "openParcels" | "pickFolder">; feed: SyncFeed }) {
+export function InboxScreen({
+  api,
+  feed,
+}: {
+  api: Pick<Api, "inbox" | "openParcels" | "pickFolder" | "pickFiles" | "scanFiles" | "publishProduct">;
+  feed: SyncFeed;
+}) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
   const { data: entries, error, reload } = useRefreshing(() => api.inbox(), feed.inboxChanges);
@@ -41,10 +56,34 @@ export function InboxScreen({ api, feed }: { api: Pick<Api, "inbox" | "openParce
   const [openError, setOpenError] = useState<ApiError | null>(null);
   const [noFolder, setNoFolder] = useState(false);
   const reportRef = useRef<HTMLHeadingElement>(null);
+  const [product, setProduct] = useState<ProductDraft | null>(null);
+  const [published, setPublished] = useState<Queued | null>(null);
+  const productButtonRef = useRef<HTMLButtonElement>(null);
+  const publishedRef = useRef<HTMLDivElement>(null);
 
   const byId = new Map((entries ?? []).map((entry) => [entry.parcel_id, entry]));
   const openable = (entries ?? []).filter(canOpen);
   const chosen = selected.filter((id) => byId.has(id) && canOpen(byId.get(id)!));
+  // The ticked parcels in the list's order; those a product can be made from, and the others.
+  const forProduct = productSources((entries ?? []).filter((entry) => chosen.includes(entry.parcel_id)));
+
+  function startProduct() {
+    setPublished(null);
+    setProduct(forProduct);
+  }
+
+  function closeProduct() {
+    setProduct(null);
+    setTimeout(() => productButtonRef.current?.focus(), 0);
+  }
+
+  function productDone(queued: Queued) {
+    const used = new Set(product?.sources.map((entry) => entry.parcel_id));
+    setProduct(null);
+    setPublished(queued);
+    setSelected((current) => current.filter((id) => !used.has(id)));
+    setTimeout(() => publishedRef.current?.focus(), 0);
+  }
 
   function ask(request: OpenRequest) {
     setNoFolder(false);
@@ -144,7 +183,56 @@ export function InboxScreen({ api, feed }: { api: Pick<Api, "inbox" | "openParce
             >
               {t("inbox.open_selected_folder")}
             </button>
+            {forProduct.sources.length > 0 && (
+              <button
+                type="button"
+                id="publish-product"
+                className="secondary"
+                data-testid="product-open"
+                ref={productButtonRef}
+                aria-expanded={product !== null}
+                aria-controls={product !== null ? "product-panel" : undefined}
+                disabled={busy || product !== null}
+                onClick={startProduct}
+              >
+                {t("products.open", { n: formatNumber(forProduct.sources.length, lang) })}
+              </button>
+            )}
           </div>
+          <div className="product-outcome" ref={publishedRef} tabIndex={-1}>
+            <div role="status">
+              {published !== null && (
+                <p className="notice notice-success" data-testid="product-published" data-parcel-id={published.parcel_id}>
+                  {published.recipients.length > 0
+                    ? t("products.done", { recipients: formatList(published.recipients, lang) })
+                    : t("products.done_plain")}
+                </p>
+              )}
+            </div>
+            {published !== null && (
+              <div className="actions">
+                <button
+                  type="button"
+                  className="secondary"
+                  onClick={() => {
+                    setPublished(null);
+                    publishedRef.current?.focus();
+                  }}
+                >
+                  {t("products.close")}
+                </button>
+              </div>
+            )}
+          </div>
+          {product !== null && (
+            <ProductPanel
+              api={api}
+              sources={product.sources}
+              leftOut={product.leftOut}
+              onDone={productDone}
+              onCancel={closeProduct}
+            />
+          )}
           <ul className="parcel-list">
             {entries.map((entry) => (
               <InboxRow

@@ -48,6 +48,8 @@ const view: ClusterView = {
   name: "Shan Food Security Cluster",
   version: 3,
   expires_at: "2099-06-01T00:00:00Z",
+  recovery_key: null,
+  rights_response_days: 30,
   members: [me, imo, removedPartner],
 };
 

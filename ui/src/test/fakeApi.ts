@@ -63,7 +63,7 @@ export function fakeApi(overrides: Partial<Api> = {}): Api & FakeShell {
     pickBackup: vi.fn(async () => null),
     exportBackup: vi.fn(async () => null),
     exportSharingLog: vi.fn(async () => null),
-    clusterView: vi.fn(async () => ({ name: "Shan Food Security Cluster", version: 3, expires_at: "2027-06-01T00:00:00Z", members: [] })),
+    clusterView: vi.fn(async () => ({ name: "Shan Food Security Cluster", version: 3, expires_at: "2027-06-01T00:00:00Z", members: [], recovery_key: null, rights_response_days: 30 })),
     invites: vi.fn(async () => []),
     createInvite: vi.fn(async () => ({ invite_id: "inv-1", code: "SP-AAAAA-BBBBB", qr_svg: "<svg></svg>", expires_at: "2026-12-13T00:00:00Z" })),
     joinRequests: vi.fn(async () => ({ requests: [], relay_error: null })),
@@ -82,6 +82,12 @@ export function fakeApi(overrides: Partial<Api> = {}): Api & FakeShell {
     concerns: vi.fn(async () => []),
     reportConcern: vi.fn(async () => ({ parcel_id: "concern-1", kind: "concern", size: 1, recipients: [] })),
     updateConcern: vi.fn(async () => ({ parcel_id: "update-1", kind: "concern-update", size: 1, recipients: [] })),
+    publishProduct: vi.fn(async () => ({ parcel_id: "product-1", kind: "product", size: 1, recipients: [] })),
+    rightsRequests: vi.fn(async () => []),
+    requestAccess: vi.fn(async () => ({ parcel_id: "access-1", kind: "access-request", size: 1, recipients: [] })),
+    updateRequest: vi.fn(async () => ({ parcel_id: "request-update-1", kind: "request-update", size: 1, recipients: [] })),
+    createRecoveryKey: vi.fn(async () => ({ name: "/media/usb/cluster-recovery-key.age", what: "recovery-key-set", version: 5, published: true, publish_error: null })),
+    removeRecoveryKey: vi.fn(async () => ({ name: "Shan Food Security Cluster", what: "recovery-key-removed", version: 6, published: true, publish_error: null })),
     emitSync: (status) => {
       for (const listener of listeners) listener(status);
     },

@@ -5,6 +5,7 @@ import type { InboxEntry } from "../bindings/InboxEntry";
 import type { MemberCard } from "../bindings/MemberCard";
 import type { OutboxEntry } from "../bindings/OutboxEntry";
 import type { Review } from "../bindings/Review";
+import type { RightsRequest } from "../bindings/RightsRequest";
 import type { SentEntry } from "../bindings/SentEntry";
 import type { ClusterState } from "../bindings/ClusterState";
 import type { Session } from "../bindings/Session";
@@ -288,5 +289,32 @@ export const concernEntries: ConcernEntry[] = [
     created_at: "2025-03-05T07:00:00Z",
     status: "open",
     updates: [],
+  },
+];
+
+/** One rights request received to handle: a partner's access request, answered "in progress". */
+export const rightsRequestEntries: RightsRequest[] = [
+  {
+    request_id: "r-1",
+    right: "access",
+    direction: "received",
+    about: null,
+    requester: { member_id: "m-aye", name: "Daw Aye Aye", org: "Shan Relief" },
+    note: "Every copy you hold of our October list.",
+    requested_at: "2026-11-01T08:00:00Z",
+    due_at: "2026-12-01T08:00:00Z",
+    open: true,
+    overdue: true,
+    status: "in-progress",
+    handlers: [
+      {
+        person: { member_id: "m-imo", name: "U Ba Tun", org: "Shelter Cluster" },
+        status: "in-progress",
+        events: [
+          { status: "received", at: "2026-11-01T09:00:00Z", note: null },
+          { status: "in-progress", at: "2026-11-02T10:00:00Z", note: "Collecting the copies." },
+        ],
+      },
+    ],
   },
 ];
