@@ -173,6 +173,8 @@ impl Display {
         self.xdotool(&["windowfocus", "--sync", &window]);
         self.xdotool(&["key", "--clearmodifiers", "ctrl+l"]);
         std::thread::sleep(Duration::from_millis(300));
+        // A save dialog proposes a name and selects it without its extension: replace all of it.
+        self.xdotool(&["key", "--clearmodifiers", "ctrl+a"]);
         // Typed slowly: GTK's location bar completes as it goes, and a fast typist can race it.
         let path = file.to_str().expect("a UTF-8 path");
         self.xdotool(&["type", "--delay", "40", path]);
@@ -788,4 +790,221 @@ fn a_newcomer_joins_in_the_app_and_the_coordinator_approves_in_the_app() {
             .await
             .expect("end the coordinator's session");
     });
+}
+
+#[test]
+fn rights_requests_products_and_the_recovery_key_in_the_desktop_app() {
+    let Some(tools) = Tools::find() else {
+        return;
+    };
+    let cluster = Cluster::new();
+    let list = beneficiary_list(
+        &cluster.sandbox,
+        "to-send/shan-october.csv",
+        "MARKER-Product-Source-7731",
+    );
+    let parcel = cluster.send(PARTNER, &[&list], "highly-confidential");
+    let figures = cluster.sandbox.write(
+        "products/shan-township-figures.csv",
+        "state,township,households_reached\nShan (North),Kyaukme,1200\nShan (North),Hsipaw,860\n",
+    );
+    let partner_id = crate::util::text(
+        &cluster
+            .sandbox
+            .sealpost(PARTNER)
+            .args(["whoami", "--json"])
+            .succeeds()
+            .json(),
+        "member_id",
+    )
+    .to_owned();
+    let key_file = cluster.sandbox.path("usb-stick/cluster-recovery-key.age");
+    std::fs::create_dir_all(key_file.parent().unwrap()).unwrap();
+    const KEY_PASSPHRASE: &str = "kept apart from the stick";
+    let shots = screenshot_folder("desktop-e2e-rights");
+    let display = Display::start();
+    steps(async {
+        let started = Instant::now();
+        // The IMO's app: a product made from the partner's parcel, to that partner alone.
+        let imo = App::launch(&tools, &display, "imo", &cluster.home(IMO), &shots, started).await;
+        imo.unlock().await;
+        imo.go_to("inbox").await;
+        let row = format!("[data-testid=inbox-row][data-parcel-id='{parcel}']");
+        imo.sync_until(&row).await;
+        imo.click(&format!("{row} .select-parcel")).await;
+        imo.click("[data-testid=product-open]").await;
+        imo.find(&format!(
+            "[data-testid=product-sources] [data-parcel-id='{parcel}']"
+        ))
+        .await;
+        imo.find(&format!(
+            "[data-testid=product-recipients] [data-member-id='{partner_id}']"
+        ))
+        .await;
+        imo.shot("product-panel").await;
+        imo.click("[data-testid=product-pick]").await;
+        display.choose_in_dialog("Choose files to send", &figures);
+        imo.click("#label-next").await;
+        imo.find("[data-testid=product-label]").await;
+        imo.shot("product-ready").await;
+        imo.click("[data-testid=product-publish]").await;
+        let product = imo
+            .find("[data-testid=product-published]")
+            .await
+            .attr("data-parcel-id")
+            .await
+            .unwrap()
+            .expect("the product's id");
+        imo.shot("product-published").await;
+
+        // The partner's app: the product is listed under the parcel it was made from; then
+        // an access request about that parcel.
+        let partner = App::launch(
+            &tools,
+            &display,
+            "partner",
+            &cluster.home(PARTNER),
+            &shots,
+            started,
+        )
+        .await;
+        partner.unlock().await;
+        partner.go_to("sent").await;
+        partner
+            .sync_until(&format!(
+                "[data-testid=sent-row][data-parcel-id='{parcel}'] \
+                 [data-testid=product][data-parcel-id='{product}']"
+            ))
+            .await;
+        partner.shot("sent-with-product").await;
+        partner.go_to("rights").await;
+        type_into(
+            &partner,
+            "#rights-access-note",
+            "Every copy you hold of our October list, and what was made from it.",
+        )
+        .await;
+        partner
+            .click(&format!("#rights-about option[value='{parcel}']"))
+            .await;
+        partner.click("#rights-request-access").await;
+        partner.find("[data-testid=rights-access-sent]").await;
+        let made = "[data-testid=rights-row][data-direction=made][data-right=access]";
+        let request = partner
+            .find(made)
+            .await
+            .attr("data-request-id")
+            .await
+            .unwrap()
+            .expect("the request's id");
+        partner.shot("access-requested").await;
+
+        // The IMO's app receives it and answers; the partner's app shows the answer.
+        imo.go_to("rights").await;
+        let received = format!(
+            "[data-testid=rights-row][data-request-id='{request}'][data-direction=received]"
+        );
+        imo.sync_until(&received).await;
+        imo.click(&format!(
+            "#rights-answer-status-{request} option[value=in-progress]"
+        ))
+        .await;
+        type_into(
+            &imo,
+            &format!("#rights-answer-note-{request}"),
+            "Collecting the copies from the 4W database.",
+        )
+        .await;
+        imo.click(&format!("{received} [data-action=answer-request]"))
+            .await;
+        imo.find("[data-testid=rights-answer-sent]").await;
+        imo.shot("answered").await;
+        partner
+            .sync_until(&format!(
+                "[data-testid=rights-row][data-request-id='{request}'][data-status=in-progress]"
+            ))
+            .await;
+        partner.shot("answer-seen").await;
+
+        // The coordinator's app makes the cluster recovery key, saved through the native
+        // dialog; the next roster names it.
+        let coordinator = App::launch(
+            &tools,
+            &display,
+            "coordinator",
+            &cluster.home(COORDINATOR),
+            &shots,
+            started,
+        )
+        .await;
+        coordinator.unlock().await;
+        coordinator.go_to("cluster").await;
+        coordinator
+            .find("[data-testid=cluster-recovery-status][data-recovery=off]")
+            .await;
+        type_into(&coordinator, "#recovery-passphrase", KEY_PASSPHRASE).await;
+        type_into(&coordinator, "#recovery-passphrase-again", KEY_PASSPHRASE).await;
+        coordinator.shot("recovery-key").await;
+        coordinator.click("[data-testid=recovery-key-create]").await;
+        display.choose_in_dialog("Save the cluster recovery key", &key_file);
+        coordinator.find("[data-testid=recovery-key-public]").await;
+        coordinator
+            .find("[data-testid=cluster-recovery-status][data-recovery=on]")
+            .await;
+        coordinator.shot("recovery-key-named").await;
+        // Last: the language chosen is kept for the next app started (as the dialog titles
+        // above are matched in English).
+        partner.burmese_at_200_percent("rights").await;
+        coordinator.burmese_at_200_percent("cluster").await;
+
+        for app in [coordinator, partner, imo] {
+            app.client.close().await.expect("end the session");
+        }
+    });
+
+    // The whole chain: the partner's app seals to the key the coordinator's app made, and the
+    // key file (under the passphrase typed in the app) opens what the IMO received.
+    assert!(
+        std::fs::read(&key_file)
+            .unwrap()
+            .starts_with(b"age-encryption.org/v1\n-> scrypt "),
+        "the key file is protected by the passphrase"
+    );
+    cluster.json(PARTNER, &["roster", "pull"]).succeeds();
+    let later = beneficiary_list(&cluster.sandbox, "later.csv", "MARKER-After-Key");
+    let sealed = cluster.send(PARTNER, &[&later], "highly-confidential");
+    let passphrase = cluster
+        .sandbox
+        .write("key-passphrase.txt", format!("{KEY_PASSPHRASE}\n"));
+    let out = cluster.sandbox.path("recovered");
+    let recovered = cluster
+        .json(
+            COORDINATOR,
+            &[
+                "cluster",
+                "recover",
+                "--recovery-key",
+                key_file.to_str().unwrap(),
+                "--key-passphrase-file",
+                passphrase.to_str().unwrap(),
+                "--from",
+                cluster.home(PARTNER).join("vault").to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+            ],
+        )
+        .run()
+        .json();
+    let outcome = recovered["parcels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["parcel_id"] == sealed.as_str())
+        .unwrap_or_else(|| panic!("{sealed} not in {recovered}"))
+        .clone();
+    assert_eq!(outcome["outcome"], "recovered", "{recovered}");
+    assert_eq!(
+        std::fs::read(out.join(&sealed).join("later.csv")).unwrap(),
+        std::fs::read(&later).unwrap()
+    );
 }
