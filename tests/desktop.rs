@@ -977,24 +977,14 @@ fn rights_requests_products_and_the_recovery_key_in_the_desktop_app() {
         .sandbox
         .write("key-passphrase.txt", format!("{KEY_PASSPHRASE}\n"));
     let out = cluster.sandbox.path("recovered");
-    let recovered = cluster
-        .json(
-            COORDINATOR,
-            &[
-                "cluster",
-                "recover",
-                "--recovery-key",
-                key_file.to_str().unwrap(),
-                "--key-passphrase-file",
-                passphrase.to_str().unwrap(),
-                "--from",
-                cluster.home(PARTNER).join("vault").to_str().unwrap(),
-                "-o",
-                out.to_str().unwrap(),
-            ],
-        )
-        .run()
-        .json();
+    let recovered = crate::recovery::recover(
+        &cluster,
+        &key_file,
+        &passphrase,
+        &cluster.home(PARTNER).join("vault"),
+        &out,
+    )
+    .json();
     let outcome = recovered["parcels"]
         .as_array()
         .unwrap()

@@ -13,6 +13,49 @@ fn pull(cluster: &Cluster, member: &str) {
     cluster.json(member, &["roster", "pull"]).succeeds();
 }
 
+/// `cluster recovery-key create -o KEY_FILE` as the coordinator, the file under `passphrase`.
+fn create_key(cluster: &Cluster, key_file: &Path, passphrase: &Path) -> crate::util::Sealpost {
+    cluster.json(
+        COORDINATOR,
+        &[
+            "cluster",
+            "recovery-key",
+            "create",
+            "-o",
+            key_file.to_str().unwrap(),
+            "--key-passphrase-file",
+            passphrase.to_str().unwrap(),
+        ],
+    )
+}
+
+/// `cluster recover` as the coordinator: the parcel files in `from` into `out`.
+pub(crate) fn recover(
+    cluster: &Cluster,
+    key_file: &Path,
+    passphrase: &Path,
+    from: &Path,
+    out: &Path,
+) -> crate::util::Outcome {
+    cluster
+        .json(
+            COORDINATOR,
+            &[
+                "cluster",
+                "recover",
+                "--recovery-key",
+                key_file.to_str().unwrap(),
+                "--key-passphrase-file",
+                passphrase.to_str().unwrap(),
+                "--from",
+                from.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+            ],
+        )
+        .run()
+}
+
 fn parcel_files(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
@@ -32,19 +75,7 @@ fn a_lost_key_is_restored_from_a_backup_or_its_parcels_recovered_with_the_cluste
     // The coordinator makes the recovery key; the next roster names it.
     let key_passphrase = sandbox.write("recovery-passphrase.txt", "a long recovery passphrase\n");
     let key_file = sandbox.path("cluster-recovery.age");
-    let created = cluster
-        .json(
-            COORDINATOR,
-            &[
-                "cluster",
-                "recovery-key",
-                "create",
-                "-o",
-                key_file.to_str().unwrap(),
-                "--key-passphrase-file",
-                key_passphrase.to_str().unwrap(),
-            ],
-        )
+    let created = create_key(&cluster, &key_file, &key_passphrase)
         .succeeds()
         .json();
     let recipient = text(&created, "recovery_recipient").to_owned();
@@ -57,19 +88,7 @@ fn a_lost_key_is_restored_from_a_backup_or_its_parcels_recovered_with_the_cluste
         "the key file is protected by its passphrase"
     );
     // Never over an existing key file.
-    cluster
-        .json(
-            COORDINATOR,
-            &[
-                "cluster",
-                "recovery-key",
-                "create",
-                "-o",
-                key_file.to_str().unwrap(),
-                "--key-passphrase-file",
-                key_passphrase.to_str().unwrap(),
-            ],
-        )
+    create_key(&cluster, &key_file, &key_passphrase)
         .run()
         .assert_json_error("output-exists", "already exists");
 
@@ -127,27 +146,15 @@ fn a_lost_key_is_restored_from_a_backup_or_its_parcels_recovered_with_the_cluste
     //    cannot be opened by anyone, and the report says so.
     let vault = home.join("vault");
     let out = sandbox.path("recovered");
-    let recover = |passphrase: &Path| {
-        cluster.json(
-            COORDINATOR,
-            &[
-                "cluster",
-                "recover",
-                "--recovery-key",
-                key_file.to_str().unwrap(),
-                "--key-passphrase-file",
-                passphrase.to_str().unwrap(),
-                "--from",
-                vault.to_str().unwrap(),
-                "-o",
-                out.to_str().unwrap(),
-            ],
-        )
-    };
-    recover(&sandbox.passphrase_file())
-        .run()
-        .assert_json_error("wrong-passphrase", "wrong passphrase");
-    let outcome = recover(&key_passphrase).run();
+    recover(
+        &cluster,
+        &key_file,
+        &sandbox.passphrase_file(),
+        &vault,
+        &out,
+    )
+    .assert_json_error("wrong-passphrase", "wrong passphrase");
+    let outcome = recover(&cluster, &key_file, &key_passphrase, &vault, &out);
     assert_eq!(outcome.code, Some(1), "{outcome}");
     let report = outcome.json();
     assert_eq!(report["recovered"], 1, "{report}");
@@ -185,24 +192,7 @@ fn a_lost_key_is_restored_from_a_backup_or_its_parcels_recovered_with_the_cluste
     let sealed_later = cluster.send(PARTNER, &[&later], "highly-confidential");
     let partner_vault = cluster.home(PARTNER).join("vault");
     let out2 = sandbox.path("recovered-2");
-    let second = cluster
-        .json(
-            COORDINATOR,
-            &[
-                "cluster",
-                "recover",
-                "--recovery-key",
-                key_file.to_str().unwrap(),
-                "--key-passphrase-file",
-                key_passphrase.to_str().unwrap(),
-                "--from",
-                partner_vault.to_str().unwrap(),
-                "-o",
-                out2.to_str().unwrap(),
-            ],
-        )
-        .run()
-        .json();
+    let second = recover(&cluster, &key_file, &key_passphrase, &partner_vault, &out2).json();
     let outcomes: Vec<(String, String)> = second["parcels"]
         .as_array()
         .unwrap()

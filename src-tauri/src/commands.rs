@@ -8,7 +8,7 @@ use sealpost_core::mailroom::{
     ConcernEntry, Contact, DeletionRequested, InboxEntry, Opened, OutboxEntry, Outgoing, Queued,
     RightsRequest, SentEntry,
 };
-use sealpost_core::parcel::{Compression, FileSource};
+use sealpost_core::parcel::{Compression, FileSource, LabelOverride};
 use sealpost_core::progress::Silent;
 use sealpost_core::review::Review;
 use sealpost_format::Label;
@@ -113,13 +113,11 @@ pub struct SendRequest {
 #[tauri::command]
 pub async fn send(app: AppHandle, request: SendRequest) -> Result<Queued, AppError> {
     blocking(app, move |desk, _| {
-        let paths = as_paths(&request.files);
-        let label_override =
-            Review::of(&paths).decide(request.label, request.override_reason.as_deref())?;
-        let files = paths
-            .iter()
-            .map(|p| FileSource::from_path(p))
-            .collect::<Result<Vec<_>, _>>()?;
+        let (files, label_override) = reviewed(
+            &request.files,
+            request.label,
+            request.override_reason.as_deref(),
+        )?;
         let outgoing = Outgoing {
             files,
             to: request.to,
@@ -133,6 +131,22 @@ pub async fn send(app: AppHandle, request: SendRequest) -> Result<Queued, AppErr
         Ok(queued)
     })
     .await
+}
+
+/// The files to seal, scanned again (they may have changed since the screen showed the result)
+/// and checked against `label` by the label rule: a label below the suggestion needs `reason`.
+fn reviewed(
+    files: &[String],
+    label: Label,
+    reason: Option<&str>,
+) -> Result<(Vec<FileSource>, Option<LabelOverride>), AppError> {
+    let paths = as_paths(files);
+    let label_override = Review::of(&paths).decide(label, reason)?;
+    let files = paths
+        .iter()
+        .map(|p| FileSource::from_path(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((files, label_override))
 }
 
 /// What the correction screen asks for: new files replacing a parcel this member sent.
@@ -156,18 +170,13 @@ pub struct CorrectRequest {
 #[tauri::command]
 pub async fn correct_parcel(app: AppHandle, request: CorrectRequest) -> Result<Queued, AppError> {
     blocking(app, move |desk, _| {
-        let paths = as_paths(&request.files);
         let queued = desk.with_mailroom(|m| {
             let label = match request.label {
                 Some(label) => label,
                 None => m.label_of(&request.parcel_id)?,
             };
-            let label_override =
-                Review::of(&paths).decide(label, request.override_reason.as_deref())?;
-            let files = paths
-                .iter()
-                .map(|p| FileSource::from_path(p))
-                .collect::<Result<Vec<_>, _>>()?;
+            let (files, label_override) =
+                reviewed(&request.files, label, request.override_reason.as_deref())?;
             let note = request.note.filter(|n| !n.trim().is_empty());
             Ok::<_, AppError>(m.correct(
                 &request.parcel_id,
@@ -317,13 +326,11 @@ pub struct ProductRequest {
 #[tauri::command]
 pub async fn publish_product(app: AppHandle, request: ProductRequest) -> Result<Queued, AppError> {
     blocking(app, move |desk, _| {
-        let paths = as_paths(&request.files);
-        let label_override =
-            Review::of(&paths).decide(request.label, request.override_reason.as_deref())?;
-        let files = paths
-            .iter()
-            .map(|p| FileSource::from_path(p))
-            .collect::<Result<Vec<_>, _>>()?;
+        let (files, label_override) = reviewed(
+            &request.files,
+            request.label,
+            request.override_reason.as_deref(),
+        )?;
         let note = request.note.filter(|n| !n.trim().is_empty());
         let queued = desk.with_mailroom(|m| {
             m.publish_product(

@@ -6,6 +6,7 @@ import type { Label } from "../bindings/Label";
 import type { Queued } from "../bindings/Queued";
 import { CONCERN_STATUSES } from "../bindings/limits";
 import { ErrorNotice } from "../components/ErrorNotice";
+import { Sealing } from "../components/Sealing";
 import { LabelChip } from "../components/LabelChip";
 import { ListState } from "../components/ListState";
 import { formatDateTime, formatList } from "../format";
@@ -183,7 +184,7 @@ function ReportForm({
           </button>
         </div>
       </form>
-      <Sealing step="report" testId="concern-reported" busy={busy} done={done} failed={failed} />
+      <Sealing strings="concerns.report" testId="concern-reported" busy={busy} done={done} failed={failed} />
     </section>
   );
 }
@@ -323,39 +324,7 @@ function UpdateForm({
           </button>
         </div>
       </fieldset>
-      <Sealing step="update" testId="concern-updated" busy={busy} done={done} failed={failed} />
+      <Sealing strings="concerns.update" testId="concern-updated" busy={busy} done={done} failed={failed} />
     </form>
-  );
-}
-
-interface SealingProps {
-  /** Whose strings: `concerns.report.*` or `concerns.update.*`. */
-  step: "report" | "update";
-  testId: string;
-  busy: boolean;
-  done: Queued | null;
-  failed: ApiError | null;
-}
-
-/**
- * What became of a concern or an update the member sent: sealing, then sealed for whom (in the
- * outbox until the next sync), or why not. The report form and each update form show the same.
- */
-function Sealing({ step, testId, busy, done, failed }: SealingProps) {
-  const { t, i18n } = useTranslation();
-  return (
-    <>
-      <div role="status">
-        {busy && <p>{t(`concerns.${step}.sending`)}</p>}
-        {done !== null && (
-          <p className="notice notice-success" data-testid={testId}>
-            {done.recipients.length > 0
-              ? t(`concerns.${step}.done`, { recipients: formatList(done.recipients, i18n.language) })
-              : t(`concerns.${step}.done_all`)}
-          </p>
-        )}
-      </div>
-      {failed && <ErrorNotice error={failed} />}
-    </>
   );
 }

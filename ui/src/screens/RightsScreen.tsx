@@ -7,6 +7,7 @@ import type { RightsRequest } from "../bindings/RightsRequest";
 import type { SentEntry } from "../bindings/SentEntry";
 import { MAX_NOTE_CHARS, REQUEST_STATUSES } from "../bindings/limits";
 import { ErrorNotice } from "../components/ErrorNotice";
+import { Sealing } from "../components/Sealing";
 import { ListState } from "../components/ListState";
 import { formatDateTime, formatList, formatNumber } from "../format";
 import { useRefreshing } from "../refreshing";
@@ -261,7 +262,7 @@ function AccessForm({
           </button>
         </div>
       </form>
-      <Sealing step="access" testId="rights-access-sent" busy={busy} done={done} failed={failed} />
+      <Sealing strings="rights.access" testId="rights-access-sent" busy={busy} done={done} failed={failed} />
     </section>
   );
 }
@@ -373,7 +374,7 @@ function RequestRow({
         ))}
       </ul>
       {received && entry.open && <AnswerForm entry={entry} busy={busy} onAnswer={answer} />}
-      <Sealing step="answer" testId="rights-answer-sent" busy={busy} done={done} failed={failed} />
+      <Sealing strings="rights.answer" testId="rights-answer-sent" busy={busy} done={done} failed={failed} />
     </li>
   );
 }
@@ -511,37 +512,5 @@ function AnswerForm({
         </div>
       </fieldset>
     </form>
-  );
-}
-
-interface SealingProps {
-  /** Whose strings: `rights.access.*` or `rights.answer.*`. */
-  step: "access" | "answer";
-  testId: string;
-  busy: boolean;
-  done: Queued | null;
-  failed: ApiError | null;
-}
-
-/**
- * What became of an access request or an answer the member sent: sealing, then sealed for
- * whom (in the outbox until the next sync), or why not.
- */
-function Sealing({ step, testId, busy, done, failed }: SealingProps) {
-  const { t, i18n } = useTranslation();
-  return (
-    <>
-      <div role="status">
-        {busy && <p>{t(`rights.${step}.sending`)}</p>}
-        {done !== null && (
-          <p className="notice notice-success" data-testid={testId}>
-            {done.recipients.length > 0
-              ? t(`rights.${step}.done`, { recipients: formatList(done.recipients, i18n.language) })
-              : t(`rights.${step}.done_all`)}
-          </p>
-        )}
-      </div>
-      {failed && <ErrorNotice error={failed} />}
-    </>
   );
 }

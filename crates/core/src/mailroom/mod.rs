@@ -907,8 +907,9 @@ impl Mailroom {
             })
         })?;
         let mut concerns: Vec<ConcernEntry> = rows.collect::<rusqlite::Result<_>>()?;
-        // Updates received (about a concern this member reported) are kept as receipts;
-        // updates this member sent are its own concern-update parcels.
+        // Updates from others (those handling a concern this member reported, or the other
+        // handlers of one it received) are kept as receipts; updates this member sent are its
+        // own concern-update parcels (a reporter sends none).
         let mut received = self.conn.prepare(
             "SELECT r.event, r.at, COALESCE(p.name, r.from_member), r.detail FROM receipts r \
              LEFT JOIN recipients p ON p.parcel_id = r.about AND p.member_id = r.from_member \
@@ -919,51 +920,33 @@ impl Mailroom {
              WHERE direction = 'out' AND kind = 'concern-update' AND about = ?1 \
              ORDER BY created_at, rowid",
         )?;
+        let name = self.me().name().to_owned();
         for concern in &mut concerns {
-            if concern.direction == "reported" {
-                concern.updates = received
-                    .query_map([&concern.parcel_id], |row| {
-                        Ok(ConcernUpdate {
-                            status: row.get(0)?,
-                            at: row.get(1)?,
-                            by: row.get(2)?,
-                            note: row.get(3)?,
-                        })
-                    })?
-                    .collect::<rusqlite::Result<Vec<_>>>()?
-                    .into_iter()
-                    .filter(|u| CONCERN_STATUSES.contains(&u.status.as_str()))
-                    .collect();
-            } else {
-                // This member's own updates, and those the other handlers sent.
-                let name = self.identity().card().name.clone();
-                let mut updates = sent
-                    .query_map([&concern.parcel_id], |row| {
-                        Ok(ConcernUpdate {
-                            status: event_column(row, 0)?,
-                            at: row.get(1)?,
-                            by: name.clone(),
-                            note: row.get(2)?,
-                        })
-                    })?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                updates.extend(
-                    received
-                        .query_map([&concern.parcel_id], |row| {
-                            Ok(ConcernUpdate {
-                                status: row.get(0)?,
-                                at: row.get(1)?,
-                                by: row.get(2)?,
-                                note: row.get(3)?,
-                            })
-                        })?
-                        .collect::<rusqlite::Result<Vec<_>>>()?
-                        .into_iter()
-                        .filter(|u| CONCERN_STATUSES.contains(&u.status.as_str())),
-                );
-                updates.sort_by(|a, b| a.at.cmp(&b.at));
-                concern.updates = updates;
+            let mut updates: Vec<ConcernUpdate> = received
+                .query_map([&concern.parcel_id], |row| {
+                    Ok(ConcernUpdate {
+                        status: row.get(0)?,
+                        at: row.get(1)?,
+                        by: row.get(2)?,
+                        note: row.get(3)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?
+                .into_iter()
+                .filter(|u| CONCERN_STATUSES.contains(&u.status.as_str()))
+                .collect();
+            for update in sent.query_map([&concern.parcel_id], |row| {
+                Ok(ConcernUpdate {
+                    status: event_column(row, 0)?,
+                    at: row.get(1)?,
+                    by: name.clone(),
+                    note: row.get(2)?,
+                })
+            })? {
+                updates.push(update?);
             }
+            updates.sort_by(|a, b| a.at.cmp(&b.at));
+            concern.updates = updates;
             if let Some(last) = concern.updates.last() {
                 concern.status = last.status.clone();
             }
