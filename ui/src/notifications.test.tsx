@@ -6,7 +6,7 @@ import type { Received } from "./bindings/Received";
 import type { SyncReport } from "./bindings/SyncReport";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import { createI18n, type Language } from "./i18n";
-import { isNewPassEnd, noticeCounts, noticeText, useSyncNotifications, type NoticeCounts } from "./notifications";
+import { isNewPassEnd, NO_NOTICE, noticeCounts, noticeText, useSyncNotifications, type NoticeCounts } from "./notifications";
 import { fakeApi } from "./test/fakeApi";
 import { idleStatus, unlockedSession } from "./test/fixtures";
 import { renderIn } from "./test/render";
@@ -57,45 +57,59 @@ describe("noticeCounts", () => {
   it("counts parcels, receipts and deletion requests by kind, and nothing else", () => {
     expect(
       noticeCounts(report("data", "correction", "product", "receipt", "receipt", "deletion-request", "roster", "key")),
-    ).toEqual({ parcels: 3, receipts: 2, requests: 1 });
-    expect(noticeCounts(report())).toEqual({ parcels: 0, receipts: 0, requests: 0 });
+    ).toEqual({ ...NO_NOTICE, parcels: 3, receipts: 2, requests: 1 });
+    expect(noticeCounts(report())).toEqual(NO_NOTICE);
+  });
+
+  it("counts rights requests, concerns and the answers to them", () => {
+    expect(
+      noticeCounts(report("access-request", "access-request", "concern", "request-update", "concern-update", "data")),
+    ).toEqual({ ...NO_NOTICE, parcels: 1, access: 2, concerns: 1, answers: 2 });
   });
 });
 
 describe("noticeText", () => {
   it("is null when nothing came", () => {
-    expect(text("en", { parcels: 0, receipts: 0, requests: 0 })).toBeNull();
-    expect(text("my", { parcels: 0, receipts: 0, requests: 0 })).toBeNull();
+    expect(text("en", { ...NO_NOTICE, parcels: 0, receipts: 0, requests: 0 })).toBeNull();
+    expect(text("my", { ...NO_NOTICE, parcels: 0, receipts: 0, requests: 0 })).toBeNull();
   });
 
   it("says one of each in English", () => {
-    expect(text("en", { parcels: 1, receipts: 0, requests: 0 })).toBe("1 new parcel");
-    expect(text("en", { parcels: 0, receipts: 1, requests: 0 })).toBe("1 receipt for a parcel you sent");
-    expect(text("en", { parcels: 0, receipts: 0, requests: 1 })).toBe("1 deletion request");
-    expect(text("en", { parcels: 1, receipts: 1, requests: 1 })).toBe(
+    expect(text("en", { ...NO_NOTICE, parcels: 1, receipts: 0, requests: 0 })).toBe("1 new parcel");
+    expect(text("en", { ...NO_NOTICE, parcels: 0, receipts: 1, requests: 0 })).toBe("1 receipt for a parcel you sent");
+    expect(text("en", { ...NO_NOTICE, parcels: 0, receipts: 0, requests: 1 })).toBe("1 deletion request");
+    expect(text("en", { ...NO_NOTICE, parcels: 1, receipts: 1, requests: 1 })).toBe(
       "1 new parcel, 1 receipt for a parcel you sent, and 1 deletion request",
     );
   });
 
+  it("says the rights requests, concerns and answers in both languages", () => {
+    expect(text("en", { ...NO_NOTICE, access: 1 })).toBe("1 access request to answer");
+    expect(text("en", { ...NO_NOTICE, concerns: 2, answers: 1 })).toBe(
+      "2 concerns reported to you and 1 answer to a request or concern",
+    );
+    expect(text("my", { ...NO_NOTICE, access: 3 })).toBe("ဖြေကြားရန် ကြည့်ရှုခွင့် တောင်းဆိုချက် ၃ ခု");
+  });
+
   it("says many of each in English, with grouped digits", () => {
-    expect(text("en", { parcels: 2, receipts: 0, requests: 0 })).toBe("2 new parcels");
-    expect(text("en", { parcels: 0, receipts: 3, requests: 0 })).toBe("3 receipts for parcels you sent");
-    expect(text("en", { parcels: 0, receipts: 0, requests: 1200 })).toBe("1,200 deletion requests");
-    expect(text("en", { parcels: 2, receipts: 0, requests: 1 })).toBe("2 new parcels and 1 deletion request");
-    expect(text("en", { parcels: 12, receipts: 3, requests: 2 })).toBe(
+    expect(text("en", { ...NO_NOTICE, parcels: 2, receipts: 0, requests: 0 })).toBe("2 new parcels");
+    expect(text("en", { ...NO_NOTICE, parcels: 0, receipts: 3, requests: 0 })).toBe("3 receipts for parcels you sent");
+    expect(text("en", { ...NO_NOTICE, parcels: 0, receipts: 0, requests: 1200 })).toBe("1,200 deletion requests");
+    expect(text("en", { ...NO_NOTICE, parcels: 2, receipts: 0, requests: 1 })).toBe("2 new parcels and 1 deletion request");
+    expect(text("en", { ...NO_NOTICE, parcels: 12, receipts: 3, requests: 2 })).toBe(
       "12 new parcels, 3 receipts for parcels you sent, and 2 deletion requests",
     );
   });
 
   it("says it in Burmese with Myanmar digits", () => {
-    expect(text("my", { parcels: 1, receipts: 0, requests: 0 })).toBe("ပါဆယ်အသစ် ၁ ခု");
-    expect(text("my", { parcels: 12, receipts: 0, requests: 0 })).toBe("ပါဆယ်အသစ် ၁၂ ခု");
-    expect(text("my", { parcels: 0, receipts: 1, requests: 0 })).toBe("သင်ပို့ခဲ့သော ပါဆယ်များအတွက် ပြေစာ ၁ ခု");
-    expect(text("my", { parcels: 0, receipts: 3, requests: 0 })).toBe("သင်ပို့ခဲ့သော ပါဆယ်များအတွက် ပြေစာ ၃ ခု");
-    expect(text("my", { parcels: 0, receipts: 0, requests: 1 })).toBe("ဖျက်ရန် တောင်းဆိုချက် ၁ ခု");
-    expect(text("my", { parcels: 0, receipts: 0, requests: 2 })).toBe("ဖျက်ရန် တောင်းဆိုချက် ၂ ခု");
-    expect(text("my", { parcels: 2, receipts: 0, requests: 1 })).toBe("ပါဆယ်အသစ် ၂ ခုနှင့် ဖျက်ရန် တောင်းဆိုချက် ၁ ခု");
-    const all = text("my", { parcels: 2, receipts: 3, requests: 1 });
+    expect(text("my", { ...NO_NOTICE, parcels: 1, receipts: 0, requests: 0 })).toBe("ပါဆယ်အသစ် ၁ ခု");
+    expect(text("my", { ...NO_NOTICE, parcels: 12, receipts: 0, requests: 0 })).toBe("ပါဆယ်အသစ် ၁၂ ခု");
+    expect(text("my", { ...NO_NOTICE, parcels: 0, receipts: 1, requests: 0 })).toBe("သင်ပို့ခဲ့သော ပါဆယ်များအတွက် ပြေစာ ၁ ခု");
+    expect(text("my", { ...NO_NOTICE, parcels: 0, receipts: 3, requests: 0 })).toBe("သင်ပို့ခဲ့သော ပါဆယ်များအတွက် ပြေစာ ၃ ခု");
+    expect(text("my", { ...NO_NOTICE, parcels: 0, receipts: 0, requests: 1 })).toBe("ဖျက်ရန် တောင်းဆိုချက် ၁ ခု");
+    expect(text("my", { ...NO_NOTICE, parcels: 0, receipts: 0, requests: 2 })).toBe("ဖျက်ရန် တောင်းဆိုချက် ၂ ခု");
+    expect(text("my", { ...NO_NOTICE, parcels: 2, receipts: 0, requests: 1 })).toBe("ပါဆယ်အသစ် ၂ ခုနှင့် ဖျက်ရန် တောင်းဆိုချက် ၁ ခု");
+    const all = text("my", { ...NO_NOTICE, parcels: 2, receipts: 3, requests: 1 });
     expect(all).toContain("ပါဆယ်အသစ် ၂ ခု");
     expect(all).toContain("သင်ပို့ခဲ့သော ပါဆယ်များအတွက် ပြေစာ ၃ ခု");
     expect(all).toContain("ဖျက်ရန် တောင်းဆိုချက် ၁ ခု");

@@ -21,24 +21,36 @@ export interface NoticeCounts {
   receipts: number;
   /** Senders asking this member to delete a parcel they sent. */
   requests: number;
+  /** Partners asking this IMO what it holds of their data (access requests to answer). */
+  access: number;
+  /** Concerns reported to this coordinator or IMO. */
+  concerns: number;
+  /** Answers to this member's rights requests or concerns (or another handler's update). */
+  answers: number;
 }
+
+/** Nothing at all: the counts a pass starts from. */
+export const NO_NOTICE: NoticeCounts = { parcels: 0, receipts: 0, requests: 0, access: 0, concerns: 0, answers: 0 };
 
 /** The kinds of received parcels that count as something new to open. */
 const OPENABLE_KINDS: ReadonlySet<string> = new Set(["data", "correction", "product"]);
 
 /** The parts of a notice, in the order they are read. */
-const PARTS = ["parcels", "receipts", "requests"] as const satisfies readonly (keyof NoticeCounts)[];
+const PARTS = ["parcels", "receipts", "requests", "access", "concerns", "answers"] as const satisfies readonly (keyof NoticeCounts)[];
 
 /**
- * How many parcels, receipts and deletion requests a pass received. Other kinds (one added in
- * Rust later) are left out rather than guessed at; the Inbox still lists them.
+ * How many parcels, receipts, requests, concerns and answers a pass received. Other kinds (one
+ * added in Rust later) are left out rather than guessed at; the screens still list them.
  */
 export function noticeCounts(report: SyncReport): NoticeCounts {
-  const counts: NoticeCounts = { parcels: 0, receipts: 0, requests: 0 };
+  const counts: NoticeCounts = { ...NO_NOTICE };
   for (const received of report.received) {
     if (OPENABLE_KINDS.has(received.kind)) counts.parcels += 1;
     else if (received.kind === "receipt") counts.receipts += 1;
     else if (received.kind === "deletion-request") counts.requests += 1;
+    else if (received.kind === "access-request") counts.access += 1;
+    else if (received.kind === "concern") counts.concerns += 1;
+    else if (received.kind === "request-update" || received.kind === "concern-update") counts.answers += 1;
   }
   return counts;
 }
