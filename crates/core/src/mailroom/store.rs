@@ -274,3 +274,64 @@ fn restrict_permissions(path: &Path) {
 
 #[cfg(not(unix))]
 fn restrict_permissions(_path: &Path) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store made by version 1 keeps its corrections and deletion requests as rights
+    /// requests after the upgrade, on the side that made or received them.
+    #[test]
+    fn version_2_carries_the_rights_requests_already_made_over() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        let parcel = |id: &str,
+                      direction: &str,
+                      kind: &str,
+                      supersedes: Option<&str>,
+                      about: Option<&str>| {
+            conn.execute(
+                "INSERT INTO parcels (parcel_id, direction, kind, label, sender_id, sender_name, \
+                 sender_org, sender_status, created_at, received_at, note, files, sealed_size, \
+                 supersedes, about, manifest, status) VALUES (?1, ?2, ?3, 'confidential', 'm1', \
+                 'Daw Aye', 'NGO', 'verified', '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z', \
+                 NULL, '[]', 1, ?4, ?5, '{}', 'sent')",
+                rusqlite::params![id, direction, kind, supersedes, about],
+            )
+            .unwrap();
+        };
+        parcel("a", "out", "data", None, None);
+        parcel("b", "out", "data", Some("a"), None);
+        parcel("c", "out", "deletion-request", None, Some("b"));
+        parcel("d", "in", "data", Some("x"), None);
+        parcel("e", "out", "receipt", None, Some("d"));
+        migrate(&conn).map_err(|_| "migration failed").unwrap();
+        let mut rows: Vec<(String, String, String, Option<String>)> = conn
+            .prepare("SELECT request_id, direction, kind, about FROM rights_requests ORDER BY 1")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        rows.sort();
+        let expected = [
+            ("b", "out", "correction", Some("a")),
+            ("c", "out", "deletion", Some("b")),
+            ("d", "in", "correction", Some("x")),
+        ]
+        .map(|(a, b, c, d)| {
+            (
+                a.to_owned(),
+                b.to_owned(),
+                c.to_owned(),
+                d.map(str::to_owned),
+            )
+        });
+        assert_eq!(rows, expected);
+        let version: u32 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version as usize, MIGRATIONS.len());
+    }
+}
