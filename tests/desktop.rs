@@ -205,6 +205,10 @@ impl App {
     ) -> Self {
         let port = free_port();
         let native_port = free_port();
+        // The webview keeps its storage (the language chosen, among others) per user, not per
+        // data directory: each app gets its own, so that one test's Burmese does not carry over
+        // into another app running beside it.
+        let webview_data = home.with_extension("webview");
         let driver = Process::spawn(
             Command::new(&tools.tauri_driver)
                 .args([
@@ -215,6 +219,8 @@ impl App {
                 ])
                 .env("DISPLAY", &display.name)
                 .env("SEALPOST_HOME", home)
+                .env("XDG_DATA_HOME", &webview_data)
+                .env("XDG_CACHE_HOME", webview_data.join("cache"))
                 // WebKitGTK's GPU paths need a real GPU; Xvfb has none.
                 .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
                 .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
@@ -952,8 +958,6 @@ fn rights_requests_products_and_the_recovery_key_in_the_desktop_app() {
             .find("[data-testid=cluster-recovery-status][data-recovery=on]")
             .await;
         coordinator.shot("recovery-key-named").await;
-        // Last: the language chosen is kept for the next app started (as the dialog titles
-        // above are matched in English).
         partner.burmese_at_200_percent("rights").await;
         coordinator.burmese_at_200_percent("cluster").await;
 

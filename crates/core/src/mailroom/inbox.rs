@@ -276,11 +276,21 @@ fn accept_receipt(
     let conn = &mailroom.conn;
     // About a parcel this member sent to the signer; or, for a concern update, about a
     // concern this member received to handle, from another handler it was reported to.
+    // An update is only about what it updates: a concern update about a concern, a request
+    // update about a rights request this member made.
     let addressed: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM parcels p JOIN recipients r USING (parcel_id) \
          WHERE p.parcel_id = ?1 AND r.member_id = ?2 AND (p.direction = 'out' \
-         OR (?3 AND p.direction = 'in' AND p.kind = 'concern' AND p.sender_id <> ?2)))",
-        params![about, from, m.kind == ParcelKind::ConcernUpdate],
+         OR (?3 AND p.direction = 'in' AND p.kind = 'concern' AND p.sender_id <> ?2)) \
+         AND (NOT ?3 OR p.kind = 'concern') \
+         AND (NOT ?4 OR EXISTS (SELECT 1 FROM rights_requests q \
+                                WHERE q.request_id = ?1 AND q.direction = 'out')))",
+        params![
+            about,
+            from,
+            m.kind == ParcelKind::ConcernUpdate,
+            m.kind == ParcelKind::RequestUpdate
+        ],
         |row| row.get(0),
     )?;
     if !addressed || status != SenderStatus::Verified {
@@ -291,7 +301,10 @@ fn accept_receipt(
             "receipt-ignored",
             Some(&about),
             Some(&from),
-            Some("a receipt from someone who was not sent this parcel, or not verified"),
+            Some(
+                "a receipt from someone who was not sent this parcel, an update about something \
+                 it does not update, or an unverified sender",
+            ),
         )?;
         return Ok(format!("ignored receipt about {about}"));
     }
