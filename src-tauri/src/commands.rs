@@ -126,9 +126,7 @@ pub async fn send(app: AppHandle, request: SendRequest) -> Result<Queued, AppErr
             note: request.note.filter(|n| !n.trim().is_empty()),
             compression: Compression::Zstd,
         };
-        let queued = desk.with_mailroom(|m| m.send(outgoing, &Silent))?;
-        desk.sync_soon();
-        Ok(queued)
+        desk.with_mailroom_then_sync(|m| m.send(outgoing, &Silent))
     })
     .await
 }
@@ -170,7 +168,7 @@ pub struct CorrectRequest {
 #[tauri::command]
 pub async fn correct_parcel(app: AppHandle, request: CorrectRequest) -> Result<Queued, AppError> {
     blocking(app, move |desk, _| {
-        let queued = desk.with_mailroom(|m| {
+        desk.with_mailroom_then_sync(|m| {
             let label = match request.label {
                 Some(label) => label,
                 None => m.label_of(&request.parcel_id)?,
@@ -186,9 +184,7 @@ pub async fn correct_parcel(app: AppHandle, request: CorrectRequest) -> Result<Q
                 note,
                 &Silent,
             )?)
-        })?;
-        desk.sync_soon();
-        Ok(queued)
+        })
     })
     .await
 }
@@ -202,9 +198,7 @@ pub async fn delete_parcel(
     parcel_id: String,
 ) -> Result<DeletionRequested, AppError> {
     blocking(app, move |desk, _| {
-        let requested = desk.with_mailroom(|m| m.delete(&parcel_id))?;
-        desk.sync_soon();
-        Ok(requested)
+        desk.with_mailroom_then_sync(|m| m.delete(&parcel_id))
     })
     .await
 }
@@ -281,9 +275,7 @@ pub async fn report_concern(
             .into_iter()
             .map(FileSource::from_path)
             .collect::<Result<Vec<_>, _>>()?;
-        let queued = desk.with_mailroom(|m| m.report_concern(note, files, label, &Silent))?;
-        desk.sync_soon();
-        Ok(queued)
+        desk.with_mailroom_then_sync(|m| m.report_concern(note, files, label, &Silent))
     })
     .await
 }
@@ -298,10 +290,7 @@ pub async fn update_concern(
     note: Option<String>,
 ) -> Result<Queued, AppError> {
     blocking(app, move |desk, _| {
-        let queued =
-            desk.with_mailroom(|m| m.update_concern(&concern_id, &status, note, &Silent))?;
-        desk.sync_soon();
-        Ok(queued)
+        desk.with_mailroom_then_sync(|m| m.update_concern(&concern_id, &status, note, &Silent))
     })
     .await
 }
@@ -332,7 +321,7 @@ pub async fn publish_product(app: AppHandle, request: ProductRequest) -> Result<
             request.override_reason.as_deref(),
         )?;
         let note = request.note.filter(|n| !n.trim().is_empty());
-        let queued = desk.with_mailroom(|m| {
+        desk.with_mailroom_then_sync(|m| {
             m.publish_product(
                 files,
                 &request.sources,
@@ -341,9 +330,7 @@ pub async fn publish_product(app: AppHandle, request: ProductRequest) -> Result<
                 note,
                 &Silent,
             )
-        })?;
-        desk.sync_soon();
-        Ok(queued)
+        })
     })
     .await
 }
@@ -364,9 +351,7 @@ pub async fn request_access(
     note: String,
 ) -> Result<Queued, AppError> {
     blocking(app, move |desk, _| {
-        let queued = desk.with_mailroom(|m| m.request_access(about.as_deref(), note, &Silent))?;
-        desk.sync_soon();
-        Ok(queued)
+        desk.with_mailroom_then_sync(|m| m.request_access(about.as_deref(), note, &Silent))
     })
     .await
 }
@@ -382,10 +367,7 @@ pub async fn update_request(
 ) -> Result<Queued, AppError> {
     blocking(app, move |desk, _| {
         let note = note.filter(|n| !n.trim().is_empty());
-        let queued =
-            desk.with_mailroom(|m| m.update_request(&request_id, &status, note, &Silent))?;
-        desk.sync_soon();
-        Ok(queued)
+        desk.with_mailroom_then_sync(|m| m.update_request(&request_id, &status, note, &Silent))
     })
     .await
 }
@@ -429,7 +411,7 @@ pub async fn open_parcels(
     dir: Option<String>,
 ) -> Result<Vec<OpenOutcome>, AppError> {
     blocking(app, move |desk, _| {
-        let outcomes = desk.with_mailroom(|m| {
+        desk.with_mailroom_then_sync(|m| {
             Ok::<_, AppError>(
                 m.open_many(&parcel_ids, dir.as_deref().map(Path::new), &Silent)
                     .into_iter()
@@ -446,9 +428,7 @@ pub async fn open_parcels(
                     })
                     .collect::<Vec<_>>(),
             )
-        })?;
-        desk.sync_soon();
-        Ok(outcomes)
+        })
     })
     .await
 }

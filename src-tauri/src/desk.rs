@@ -164,6 +164,17 @@ impl Desk {
         work(mailroom).map_err(Into::into)
     }
 
+    /// [`Desk::with_mailroom`] for work that queues something to send (a parcel, a receipt, a
+    /// deletion): once it succeeded, the background sync is asked for a pass at once.
+    pub fn with_mailroom_then_sync<T, E: Into<AppError>>(
+        &self,
+        work: impl FnOnce(&Mailroom) -> Result<T, E>,
+    ) -> Result<T, AppError> {
+        let done = self.with_mailroom(work)?;
+        self.sync_soon();
+        Ok(done)
+    }
+
     /// Asks the background sync for a pass now (after sending or opening, or on the user's
     /// "Sync now"). Nothing happens while locked.
     pub fn sync_soon(&self) {

@@ -1,5 +1,6 @@
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import type { ApiError } from "../api";
+import { toApiError, type ApiError } from "../api";
 import type { Queued } from "../bindings/Queued";
 import { formatList } from "../format";
 import { ErrorNotice } from "./ErrorNotice";
@@ -38,4 +39,37 @@ export function Sealing({ strings, testId, busy, done, failed }: SealingProps) {
       {failed && <ErrorNotice error={failed} />}
     </>
   );
+}
+
+/**
+ * The state behind a {@link Sealing} block: busy while the shell seals, then what it sealed or
+ * why not. `seal` runs one sealing and says whether it worked; `clear` forgets the last outcome
+ * (before a check of the form that may stop it); `setFailed` reports a failure from elsewhere
+ * (choosing files).
+ */
+export function useSealing() {
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState<Queued | null>(null);
+  const [failed, setFailed] = useState<ApiError | null>(null);
+
+  function clear() {
+    setDone(null);
+    setFailed(null);
+  }
+
+  async function seal(work: () => Promise<Queued>): Promise<boolean> {
+    clear();
+    setBusy(true);
+    try {
+      setDone(await work());
+      return true;
+    } catch (caught) {
+      setFailed(toApiError(caught));
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return { busy, done, failed, setFailed, clear, seal };
 }

@@ -1,12 +1,11 @@
 import { useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { toApiError, type Api, type ApiError } from "../api";
+import { toApiError, type Api } from "../api";
 import type { ConcernEntry } from "../bindings/ConcernEntry";
 import type { Label } from "../bindings/Label";
-import type { Queued } from "../bindings/Queued";
 import { CONCERN_STATUSES } from "../bindings/limits";
 import { ErrorNotice } from "../components/ErrorNotice";
-import { Sealing } from "../components/Sealing";
+import { Sealing, useSealing } from "../components/Sealing";
 import { LabelChip } from "../components/LabelChip";
 import { ListState } from "../components/ListState";
 import { formatDateTime, formatList } from "../format";
@@ -73,9 +72,7 @@ function ReportForm({
   const [paths, setPaths] = useState<string[]>([]);
   const [label, setLabel] = useState<Label>(DEFAULT_LABEL);
   const [blank, setBlank] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState<Queued | null>(null);
-  const [failed, setFailed] = useState<ApiError | null>(null);
+  const { busy, done, failed, setFailed, clear, seal } = useSealing();
   const noteRef = useRef<HTMLTextAreaElement>(null);
 
   async function addFiles() {
@@ -90,8 +87,7 @@ function ReportForm({
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setDone(null);
-    setFailed(null);
+    clear();
     const text = note.trim();
     if (text === "") {
       setBlank(true);
@@ -99,18 +95,11 @@ function ReportForm({
       return;
     }
     setBlank(false);
-    setBusy(true);
-    try {
-      const queued = await api.reportConcern(text, paths, label);
-      setDone(queued);
+    if (await seal(() => api.reportConcern(text, paths, label))) {
       setNote("");
       setPaths([]);
       setLabel(DEFAULT_LABEL);
       onReported();
-    } catch (caught) {
-      setFailed(toApiError(caught));
-    } finally {
-      setBusy(false);
     }
   }
 
@@ -274,24 +263,14 @@ function UpdateForm({
   const initial = (CONCERN_STATUSES as readonly string[]).includes(entry.status) ? entry.status : CONCERN_STATUSES[0];
   const [status, setStatus] = useState<string>(initial);
   const [note, setNote] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState<Queued | null>(null);
-  const [failed, setFailed] = useState<ApiError | null>(null);
+  const { busy, done, failed, seal } = useSealing();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setDone(null);
-    setFailed(null);
-    setBusy(true);
-    try {
-      const text = note.trim();
-      setDone(await api.updateConcern(id, status, text === "" ? null : text));
+    const text = note.trim();
+    if (await seal(() => api.updateConcern(id, status, text === "" ? null : text))) {
       setNote("");
       onUpdated();
-    } catch (caught) {
-      setFailed(toApiError(caught));
-    } finally {
-      setBusy(false);
     }
   }
 

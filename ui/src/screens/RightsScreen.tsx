@@ -1,13 +1,12 @@
 import { useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { toApiError, type Api, type ApiError } from "../api";
-import type { Queued } from "../bindings/Queued";
+import type { Api, ApiError } from "../api";
 import type { RequestHandler } from "../bindings/RequestHandler";
 import type { RightsRequest } from "../bindings/RightsRequest";
 import type { SentEntry } from "../bindings/SentEntry";
 import { MAX_NOTE_CHARS, REQUEST_STATUSES } from "../bindings/limits";
 import { ErrorNotice } from "../components/ErrorNotice";
-import { Sealing } from "../components/Sealing";
+import { Sealing, useSealing } from "../components/Sealing";
 import { ListState } from "../components/ListState";
 import { formatDateTime, formatList, formatNumber } from "../format";
 import { useRefreshing } from "../refreshing";
@@ -165,17 +164,14 @@ function AccessForm({
   // "" is everything sent (null for the shell); otherwise a parcel id.
   const [about, setAbout] = useState("");
   const [blank, setBlank] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState<Queued | null>(null);
-  const [failed, setFailed] = useState<ApiError | null>(null);
+  const { busy, done, failed, clear, seal } = useSealing();
   const noteRef = useRef<HTMLTextAreaElement>(null);
   // A cancelled parcel never reached anyone: there is nothing to ask about.
   const parcels = (sent ?? []).filter((entry) => entry.status !== "cancelled");
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setDone(null);
-    setFailed(null);
+    clear();
     const text = note.trim();
     if (text === "") {
       setBlank(true);
@@ -183,17 +179,10 @@ function AccessForm({
       return;
     }
     setBlank(false);
-    setBusy(true);
-    try {
-      const queued = await api.requestAccess(about === "" ? null : about, text);
-      setDone(queued);
+    if (await seal(() => api.requestAccess(about === "" ? null : about, text))) {
       setNote("");
       setAbout("");
       onRequested();
-    } catch (caught) {
-      setFailed(toApiError(caught));
-    } finally {
-      setBusy(false);
     }
   }
 
@@ -285,24 +274,12 @@ function RequestRow({
   const received = entry.direction === "received";
   // What became of this member's answer: kept here, not in the form, which goes once the
   // answer closes the request.
-  const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState<Queued | null>(null);
-  const [failed, setFailed] = useState<ApiError | null>(null);
+  const { busy, done, failed, seal } = useSealing();
 
   async function answer(status: string, note: string | null): Promise<boolean> {
-    setDone(null);
-    setFailed(null);
-    setBusy(true);
-    try {
-      setDone(await api.updateRequest(id, status, note));
-      onAnswered();
-      return true;
-    } catch (caught) {
-      setFailed(toApiError(caught));
-      return false;
-    } finally {
-      setBusy(false);
-    }
+    const sealed = await seal(() => api.updateRequest(id, status, note));
+    if (sealed) onAnswered();
+    return sealed;
   }
 
   const titleId = `rights-${id}-title`;
