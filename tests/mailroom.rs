@@ -869,11 +869,21 @@ fn inbox_kinds(cluster: &Cluster, member: &str) -> Vec<(String, String)> {
 }
 
 /// `sealpost product publish REPORT --sources ARGS…` as the IMO (ARGS may end with options).
+/// The IMO publishes `report` made from `sources`, with a note saying where the dashboard is.
 fn publish(cluster: &Cluster, report: &Path, sources: &[&str]) -> crate::util::Sealpost {
-    let mut args = vec!["product", "publish", report.to_str().unwrap(), "--sources"];
+    let mut args = vec![
+        "product",
+        "publish",
+        report.to_str().unwrap(),
+        "--note",
+        PRODUCT_NOTE,
+        "--sources",
+    ];
     args.extend_from_slice(sources);
     cluster.json(IMO, &args)
 }
+
+const PRODUCT_NOTE: &str = "The interactive version: https://example.org/shan-4w-dashboard";
 
 #[test]
 fn a_product_reaches_exactly_the_partners_whose_parcels_it_was_made_from() {
@@ -920,6 +930,7 @@ fn a_product_reaches_exactly_the_partners_whose_parcels_it_was_made_from() {
         "{entry}"
     );
     assert_eq!(entry["products"][0]["publisher"]["name"], IMO, "{entry}");
+    assert_eq!(entry["products"][0]["note"], PRODUCT_NOTE, "{entry}");
     assert_eq!(
         cluster.sent_entry(PARTNER2, &b)["products"],
         serde_json::json!([])

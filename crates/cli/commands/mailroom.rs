@@ -956,6 +956,9 @@ fn print_sent_entry(p: &SentEntry) {
             product.received_at,
             product.parcel_id
         );
+        if let Some(note) = &product.note {
+            println!("        {note}");
+        }
     }
 }
 

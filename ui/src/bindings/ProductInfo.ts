@@ -26,4 +26,9 @@ files: Array<ListedFile>,
 /**
  * When it arrived here.
  */
-received_at: string, };
+received_at: string, 
+/**
+ * What the publisher wrote with it (where to find a dashboard, what changed since the
+ * last edition).
+ */
+note: string | null, };

@@ -63,6 +63,10 @@ describe.each(["en", "my"] as const)("Sent: products made from a parcel (%s)", (
     expect(product).toHaveTextContent(
       fill(P.received_at, { time: formatDateTime("2025-03-02T06:30:00Z", language) }),
     );
+    // What the publisher wrote with it, as written (a link is not translated).
+    expect(within(product).getByTestId("product-note")).toHaveTextContent(
+      "The interactive version: https://example.org/snapshot",
+    );
 
     const chip = product.querySelector(".chip");
     expect(chip).not.toBeNull();

@@ -414,6 +414,11 @@ function Product({ product }: { product: ProductInfo }) {
         </span>
         <span>{t("parcel.products.received_at", { time: formatDateTime(product.received_at, lang) })}</span>
       </p>
+      {product.note !== null && (
+        <p className="note" dir="auto" data-testid="product-note">
+          {product.note}
+        </p>
+      )}
       <p className="row-tags">
         <LabelChip label={product.label} />
       </p>

@@ -215,6 +215,7 @@ export const sentWithProduct: SentEntry = {
       label: "restricted",
       files: [{ name: "food-security-snapshot-feb.pdf", size: 1_800_000 }],
       received_at: "2025-03-02T06:30:00Z",
+      note: "The interactive version: https://example.org/snapshot",
     },
   ],
 };

@@ -407,6 +407,9 @@ pub struct ProductInfo {
     pub files: Vec<ListedFile>,
     /// When it arrived here.
     pub received_at: String,
+    /// What the publisher wrote with it (where to find a dashboard, what changed since the
+    /// last edition).
+    pub note: Option<String>,
 }
 
 /// A parcel waiting in the outbox.
@@ -1443,7 +1446,7 @@ impl Mailroom {
     ) -> Result<std::collections::HashMap<String, Vec<ProductInfo>>, MailroomError> {
         let mut statement = self.conn.prepare(
             "SELECT parcel_id, sender_id, sender_name, sender_org, label, files, received_at, \
-             manifest FROM parcels WHERE direction = 'in' AND kind = 'product' \
+             manifest, note FROM parcels WHERE direction = 'in' AND kind = 'product' \
              ORDER BY received_at, rowid",
         )?;
         let rows = statement.query_map([], |row| {
@@ -1454,6 +1457,7 @@ impl Mailroom {
                     label: label_column(row, 4)?,
                     files: files_column(row, 5)?,
                     received_at: row.get(6)?,
+                    note: row.get(8)?,
                 },
                 sources_column(row, 7)?,
             ))

@@ -327,6 +327,7 @@ mod tests {
                     size: 30,
                 }],
                 received_at: "2026-12-03T10:00:00Z".into(),
+                note: None,
             }],
         }
     }
