@@ -213,6 +213,29 @@ fn every_file(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     out
 }
 
+/// Checks every file of the relay's data directory (database, WAL, blobs) and its log for
+/// each of `secrets`: the relay must never hold any of them.
+fn assert_relay_never_saw(cluster: &Cluster, secrets: &[&str]) {
+    let mut relay_files = every_file(&cluster.sandbox.path("relay-data"));
+    relay_files.push((
+        cluster.sandbox.path("relay.log"),
+        cluster.relay.log().into_bytes(),
+    ));
+    assert!(
+        relay_files.iter().any(|(p, _)| p.ends_with("relay.sqlite")),
+        "the scan covers the database"
+    );
+    for (path, bytes) in &relay_files {
+        for secret in secrets {
+            assert!(
+                !contains(bytes, secret),
+                "{} holds {secret:?}",
+                path.display()
+            );
+        }
+    }
+}
+
 fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
@@ -452,34 +475,22 @@ fn partners_share_with_the_imo_get_receipts_correct_and_delete_through_a_real_re
     }
 
     // Nothing readable on the relay: no file name, no content marker, no note, no label, no
-    // member name — in its data directory (database, WAL, blobs) or its log.
-    let mut relay_files = every_file(&sandbox.path("relay-data"));
-    relay_files.push((sandbox.path("relay.log"), cluster.relay.log().into_bytes()));
-    assert!(
-        relay_files.iter().any(|(p, _)| p.ends_with("relay.sqlite")),
-        "the scan covers the database"
+    // member name.
+    assert_relay_never_saw(
+        &cluster,
+        &[
+            marker,
+            "kyaukme-distribution-q3",
+            "hpa-an-nfi-list",
+            "Kyaukme",
+            "Q3 distribution",
+            "highly-confidential",
+            "confidential",
+            "HH00001",
+            PARTNER,
+            IMO,
+        ],
     );
-    let secrets = [
-        marker,
-        "kyaukme-distribution-q3",
-        "hpa-an-nfi-list",
-        "Kyaukme",
-        "Q3 distribution",
-        "highly-confidential",
-        "confidential",
-        "HH00001",
-        PARTNER,
-        IMO,
-    ];
-    for (path, bytes) in &relay_files {
-        for secret in secrets {
-            assert!(
-                !contains(bytes, secret),
-                "{} holds {secret:?}",
-                path.display()
-            );
-        }
-    }
     // Nor in the members' encrypted stores (the vault holds only ciphertext too).
     for member in [PARTNER, IMO] {
         for (path, bytes) in every_file(&cluster.home(member))
@@ -1083,6 +1094,21 @@ fn a_concern_reaches_the_coordinator_and_the_imos_only_and_its_updates_reach_the
         )
         .run()
         .assert_failed_with(&concern);
+
+    // Nothing about the concern is visible to the relay: not what was reported, nor the
+    // answers, nor that it is a concern.
+    assert_relay_never_saw(
+        &cluster,
+        &[
+            "printed beneficiary list",
+            "distribution point",
+            "contacting the distribution team",
+            "investigating",
+            "resolved",
+            "concern",
+            "confidential",
+        ],
+    );
 }
 
 /// `member`'s rights requests, newest first.
@@ -1358,4 +1384,16 @@ fn rights_requests_move_through_their_states_on_both_sides_and_overdue_ones_show
 
     // The other partner was never involved.
     assert!(rights(&cluster, PARTNER2).is_empty());
+    // And the relay saw no request for what it is.
+    assert_relay_never_saw(
+        &cluster,
+        &[
+            "Every copy you hold",
+            "Collecting the copies",
+            "access-request",
+            "request-update",
+            "in-progress",
+            "Deleted the copy on my desktop",
+        ],
+    );
 }
