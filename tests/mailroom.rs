@@ -166,6 +166,15 @@ impl Cluster {
     }
 }
 
+/// An RFC 3339 time the CLI printed under `key`.
+fn time_field(value: &Value, key: &str) -> time::OffsetDateTime {
+    time::OffsetDateTime::parse(
+        text(value, key),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap_or_else(|e| panic!("{key} is not an RFC 3339 time ({e}): {value}"))
+}
+
 fn events(receipts: &[Value]) -> Vec<&str> {
     receipts.iter().map(|r| text(r, "event")).collect()
 }
@@ -626,16 +635,8 @@ fn label_retention_erases_received_parcels_and_another_members_keys_cannot_open_
     cluster.sync(IMO);
     let entry = cluster.inbox_entry(IMO, &parcel);
     // The roster's default policy keeps confidential parcels 180 days in members' apps.
-    let received = time::OffsetDateTime::parse(
-        text(&entry, "received_at"),
-        &time::format_description::well_known::Rfc3339,
-    )
-    .unwrap();
-    let keep_until = time::OffsetDateTime::parse(
-        text(&entry, "keep_until"),
-        &time::format_description::well_known::Rfc3339,
-    )
-    .unwrap();
+    let received = time_field(&entry, "received_at");
+    let keep_until = time_field(&entry, "keep_until");
     assert_eq!((keep_until - received).whole_days(), 180, "{entry}");
     let opened = cluster.json(IMO, &["open", &parcel]).succeeds().json();
     let opened_file = PathBuf::from(text(&opened, "dir")).join("retention.csv");
@@ -1168,16 +1169,8 @@ fn rights_requests_move_through_their_states_on_both_sides_and_overdue_ones_show
     assert_eq!(theirs["requester"]["name"], PARTNER);
     assert_eq!(theirs["status"], "received", "{theirs}");
     assert_eq!(theirs["overdue"], false);
-    let requested = time::OffsetDateTime::parse(
-        text(&theirs, "requested_at"),
-        &time::format_description::well_known::Rfc3339,
-    )
-    .unwrap();
-    let due = time::OffsetDateTime::parse(
-        text(&theirs, "due_at"),
-        &time::format_description::well_known::Rfc3339,
-    )
-    .unwrap();
+    let requested = time_field(&theirs, "requested_at");
+    let due = time_field(&theirs, "due_at");
     assert_eq!(due - requested, time::Duration::days(30));
     assert!(
         !inbox_kinds(&cluster, IMO)
