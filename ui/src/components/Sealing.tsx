@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { toApiError, type ApiError } from "../api";
 import type { Queued } from "../bindings/Queued";
@@ -72,4 +72,34 @@ export function useSealing() {
   }
 
   return { busy, done, failed, setFailed, clear, seal };
+}
+
+/**
+ * A note a form may not be sent without (a concern, an access request, the reason for a
+ * decline). `take(required)` gives it trimmed; when it is required and blank it marks it
+ * `blank`, puts the cursor in it and gives null. `edit` keeps the mark until something is
+ * typed; `forgive` drops it (the note stopped being required).
+ */
+export function useRequiredNote() {
+  const [note, setNote] = useState("");
+  const [blank, setBlank] = useState(false);
+  const noteRef = useRef<HTMLTextAreaElement>(null);
+
+  function take(required = true): string | null {
+    const text = note.trim();
+    if (required && text === "") {
+      setBlank(true);
+      noteRef.current?.focus();
+      return null;
+    }
+    setBlank(false);
+    return text;
+  }
+
+  function edit(value: string) {
+    setNote(value);
+    if (value.trim() !== "") setBlank(false);
+  }
+
+  return { note, setNote, blank, noteRef, take, edit, forgive: () => setBlank(false) };
 }

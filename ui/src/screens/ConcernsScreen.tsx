@@ -1,11 +1,11 @@
-import { useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { toApiError, type Api } from "../api";
 import type { ConcernEntry } from "../bindings/ConcernEntry";
 import type { Label } from "../bindings/Label";
 import { CONCERN_STATUSES } from "../bindings/limits";
 import { ErrorNotice } from "../components/ErrorNotice";
-import { Sealing, useSealing } from "../components/Sealing";
+import { Sealing, useRequiredNote, useSealing } from "../components/Sealing";
 import { LabelChip } from "../components/LabelChip";
 import { ListState } from "../components/ListState";
 import { formatDateTime, formatList } from "../format";
@@ -68,12 +68,10 @@ function ReportForm({
   onReported: () => void;
 }) {
   const { t } = useTranslation();
-  const [note, setNote] = useState("");
+  const { note, setNote, blank, noteRef, take, edit } = useRequiredNote();
   const [paths, setPaths] = useState<string[]>([]);
   const [label, setLabel] = useState<Label>(DEFAULT_LABEL);
-  const [blank, setBlank] = useState(false);
   const { busy, done, failed, setFailed, clear, seal } = useSealing();
-  const noteRef = useRef<HTMLTextAreaElement>(null);
 
   async function addFiles() {
     setFailed(null);
@@ -88,13 +86,8 @@ function ReportForm({
   async function submit(event: FormEvent) {
     event.preventDefault();
     clear();
-    const text = note.trim();
-    if (text === "") {
-      setBlank(true);
-      noteRef.current?.focus();
-      return;
-    }
-    setBlank(false);
+    const text = take();
+    if (text === null) return;
     if (await seal(() => api.reportConcern(text, paths, label))) {
       setNote("");
       setPaths([]);
@@ -118,10 +111,7 @@ function ReportForm({
             value={note}
             aria-invalid={blank || undefined}
             aria-describedby={describedBy}
-            onChange={(event) => {
-              setNote(event.target.value);
-              if (event.target.value.trim() !== "") setBlank(false);
-            }}
+            onChange={(event) => edit(event.target.value)}
           />
           <p id="concern-note-hint" className="hint">
             {t("concerns.report.note_hint")}

@@ -2,14 +2,13 @@ import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { toApiError, type Api, type ApiError } from "../api";
 import type { Queued } from "../bindings/Queued";
-import type { Review } from "../bindings/Review";
 import type { SentEntry } from "../bindings/SentEntry";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { LabelChip } from "../components/LabelChip";
 import { LabelChooser } from "../components/LabelChooser";
 import { ScanResults } from "../components/ScanResults";
 import { formatNumber } from "../format";
-import type { LabelChoice } from "../labels";
+import { useLabelReview } from "../labelReview";
 import { MAX_NOTE_CHARS } from "./SendScreen";
 import "./cluster.css";
 
@@ -44,27 +43,12 @@ export function CorrectionPanel({ api, entry, files, onDone, onCancel }: Correct
   const [note, setNote] = useState("");
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
-  const [scanning, setScanning] = useState(false);
-  const [review, setReview] = useState<Review | null>(null);
-  const [choice, setChoice] = useState<LabelChoice | null>(null);
-  const [choosing, setChoosing] = useState(false);
+  const { scanning, review, choice, setChoice, choosing, setChoosing, scan } = useLabelReview(api, setError);
   const headingRef = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
     headingRef.current?.focus();
   }, []);
-
-  async function scan() {
-    setScanning(true);
-    try {
-      setReview(await api.scanFiles(files));
-      setChoosing(true);
-    } catch (caught) {
-      setError(toApiError(caught));
-    } finally {
-      setScanning(false);
-    }
-  }
 
   async function send() {
     if (sending) return;
@@ -86,7 +70,7 @@ export function CorrectionPanel({ api, entry, files, onDone, onCancel }: Correct
       setSending(false);
       if (failure.code === LABEL_BELOW_SUGGESTION) {
         setChoice(null);
-        await scan();
+        await scan(files);
       }
     }
   }

@@ -5,13 +5,12 @@ import type { InboxEntry } from "../bindings/InboxEntry";
 import { MAX_NOTE_CHARS } from "../bindings/limits";
 import type { Person } from "../bindings/Person";
 import type { Queued } from "../bindings/Queued";
-import type { Review } from "../bindings/Review";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { LabelChip } from "../components/LabelChip";
 import { LabelChooser } from "../components/LabelChooser";
 import { ScanResults } from "../components/ScanResults";
 import { formatDateTime, formatNumber } from "../format";
-import type { LabelChoice } from "../labels";
+import { useLabelReview } from "../labelReview";
 import { baseName, LABEL_BELOW_SUGGESTION } from "./CorrectionPanel";
 import "./products.css";
 
@@ -87,14 +86,14 @@ export function ProductPanel({ api, sources, leftOut, onDone, onCancel }: Produc
   const [files, setFiles] = useState<string[]>([]);
   const [noFiles, setNoFiles] = useState(false);
   const [picking, setPicking] = useState(false);
-  const [scanning, setScanning] = useState(false);
-  const [review, setReview] = useState<Review | null>(null);
-  const [choice, setChoice] = useState<LabelChoice | null>(null);
-  const [choosing, setChoosing] = useState(false);
   const [relabel, setRelabel] = useState(false);
   const [note, setNote] = useState("");
   const [publishing, setPublishing] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
+  const { scanning, review, setReview, choice, setChoice, choosing, setChoosing, scan } = useLabelReview(
+    api,
+    setError,
+  );
   const headingRef = useRef<HTMLHeadingElement>(null);
   const chosenRef = useRef<HTMLParagraphElement>(null);
 
@@ -106,18 +105,6 @@ export function ProductPanel({ api, sources, leftOut, onDone, onCancel }: Produc
   const leftOutTotal = leftOut.notData + leftOut.deleted;
   const ready = files.length > 0 && review !== null && choice !== null && !choosing;
   const working = picking || scanning || publishing;
-
-  async function scan(paths: string[]) {
-    setScanning(true);
-    try {
-      setReview(await api.scanFiles(paths));
-      setChoosing(true);
-    } catch (caught) {
-      setError(toApiError(caught));
-    } finally {
-      setScanning(false);
-    }
-  }
 
   async function pick() {
     setError(null);

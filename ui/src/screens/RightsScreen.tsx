@@ -1,4 +1,4 @@
-import { useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import type { Api, ApiError } from "../api";
 import type { RequestHandler } from "../bindings/RequestHandler";
@@ -6,7 +6,7 @@ import type { RightsRequest } from "../bindings/RightsRequest";
 import type { SentEntry } from "../bindings/SentEntry";
 import { MAX_NOTE_CHARS, REQUEST_STATUSES } from "../bindings/limits";
 import { ErrorNotice } from "../components/ErrorNotice";
-import { Sealing, useSealing } from "../components/Sealing";
+import { Sealing, useRequiredNote, useSealing } from "../components/Sealing";
 import { ListState } from "../components/ListState";
 import { formatDateTime, formatList, formatNumber } from "../format";
 import { useRefreshing } from "../refreshing";
@@ -160,25 +160,18 @@ function AccessForm({
 }) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
-  const [note, setNote] = useState("");
+  const { note, setNote, blank, noteRef, take, edit } = useRequiredNote();
   // "" is everything sent (null for the shell); otherwise a parcel id.
   const [about, setAbout] = useState("");
-  const [blank, setBlank] = useState(false);
   const { busy, done, failed, clear, seal } = useSealing();
-  const noteRef = useRef<HTMLTextAreaElement>(null);
   // A cancelled parcel never reached anyone: there is nothing to ask about.
   const parcels = (sent ?? []).filter((entry) => entry.status !== "cancelled");
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     clear();
-    const text = note.trim();
-    if (text === "") {
-      setBlank(true);
-      noteRef.current?.focus();
-      return;
-    }
-    setBlank(false);
+    const text = take();
+    if (text === null) return;
     if (await seal(() => api.requestAccess(about === "" ? null : about, text))) {
       setNote("");
       setAbout("");
@@ -207,10 +200,7 @@ function AccessForm({
             value={note}
             aria-invalid={blank || undefined}
             aria-describedby={describedBy}
-            onChange={(event) => {
-              setNote(event.target.value);
-              if (event.target.value.trim() !== "") setBlank(false);
-            }}
+            onChange={(event) => edit(event.target.value)}
           />
           <p id="rights-access-note-hint" className="hint">
             {t("rights.access.note_hint", { max: formatNumber(MAX_NOTE_CHARS, lang) })}
@@ -410,22 +400,15 @@ function AnswerForm({
   const id = entry.request_id;
   const current = entry.handlers[0]?.status ?? entry.status;
   const [status, setStatus] = useState<string>(NEXT_STATUS[current] ?? REQUEST_STATUSES[0]);
-  const [note, setNote] = useState("");
-  const [reasonMissing, setReasonMissing] = useState(false);
-  const noteRef = useRef<HTMLTextAreaElement>(null);
+  const { note, setNote, blank: reasonMissing, noteRef, take, edit, forgive } = useRequiredNote();
   const declining = status === "declined";
   const noteId = `rights-answer-note-${id}`;
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const text = note.trim();
     // Declining needs a note: the requester has a right to know why.
-    if (declining && text === "") {
-      setReasonMissing(true);
-      noteRef.current?.focus();
-      return;
-    }
-    setReasonMissing(false);
+    const text = take(declining);
+    if (text === null) return;
     if (await onAnswer(status, text === "" ? null : text)) setNote("");
   }
 
@@ -447,7 +430,7 @@ function AnswerForm({
             value={status}
             onChange={(event) => {
               setStatus(event.target.value);
-              if (event.target.value !== "declined") setReasonMissing(false);
+              if (event.target.value !== "declined") forgive();
             }}
           >
             {REQUEST_STATUSES.map((value) => (
@@ -468,10 +451,7 @@ function AnswerForm({
             required={declining}
             aria-invalid={reasonMissing || undefined}
             aria-describedby={describedBy}
-            onChange={(event) => {
-              setNote(event.target.value);
-              if (event.target.value.trim() !== "") setReasonMissing(false);
-            }}
+            onChange={(event) => edit(event.target.value)}
           />
           <p id={`${noteId}-hint`} className="hint">
             {t("rights.answer.note_hint")}
