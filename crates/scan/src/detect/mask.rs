@@ -96,15 +96,20 @@ impl Examples {
     pub(crate) const MAX: usize = 3;
 
     /// Adds an example, computing the mask only while there is room for it.
+    // Inlined: it is offered every cell of a column and, after the first few, only checks.
+    #[inline]
     pub(crate) fn offer(&mut self, masked: impl FnOnce() -> String) {
         // A column of two values never fills three examples: stop trying after a while
         // rather than mask every cell of a million-row file.
         if self.0.len() < Self::MAX && self.1 < 64 {
-            self.1 += 1;
-            let value = masked();
-            if !self.0.contains(&value) {
-                self.0.push(value);
-            }
+            self.add(masked());
+        }
+    }
+
+    fn add(&mut self, value: String) {
+        self.1 += 1;
+        if !self.0.contains(&value) {
+            self.0.push(value);
         }
     }
 

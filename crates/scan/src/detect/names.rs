@@ -66,7 +66,8 @@ const NAME_SYLLABLES: &[&str] = &[
 const LONGEST_SYLLABLE: usize = 8;
 
 fn is_name_syllable(word: &str) -> bool {
-    // Lower-cased on the stack: this runs for every word of every name-like cell.
+    // Lower-cased and packed into a number on the stack: this runs for every word of every
+    // name-like cell, and comparing numbers is cheaper than comparing strings.
     let bytes = word.as_bytes();
     if bytes.is_empty() || bytes.len() > LONGEST_SYLLABLE {
         return false;
@@ -75,11 +76,30 @@ fn is_name_syllable(word: &str) -> bool {
     for (l, b) in lower.iter_mut().zip(bytes) {
         *l = b.to_ascii_lowercase();
     }
-    let lower = &lower[..bytes.len()];
-    NAME_SYLLABLES
-        .binary_search_by(|s| s.as_bytes().cmp(lower))
+    PACKED_SYLLABLES
+        .binary_search(&u64::from_be_bytes(lower))
         .is_ok()
 }
+
+/// [`NAME_SYLLABLES`], each packed into a number: its bytes big-endian, zero-padded, so that
+/// the numbers sort as the words do (the list is sorted, which a test checks).
+const PACKED_SYLLABLES: [u64; NAME_SYLLABLES.len()] = {
+    let mut packed = [0u64; NAME_SYLLABLES.len()];
+    let mut i = 0;
+    while i < NAME_SYLLABLES.len() {
+        let word = NAME_SYLLABLES[i].as_bytes();
+        assert!(word.len() <= LONGEST_SYLLABLE);
+        let mut bytes = [0u8; LONGEST_SYLLABLE];
+        let mut j = 0;
+        while j < word.len() {
+            bytes[j] = word[j];
+            j += 1;
+        }
+        packed[i] = u64::from_be_bytes(bytes);
+        i += 1;
+    }
+    packed
+};
 
 /// A capitalised Latin word: `Hla`, `HLA`, `Htet-Aung`.
 fn is_capitalised_word(word: &str) -> bool {
@@ -351,6 +371,7 @@ mod tests {
     fn syllables_are_sorted_for_binary_search() {
         assert!(NAME_SYLLABLES.windows(2).all(|w| w[0] < w[1]));
         assert!(NAME_SYLLABLES.iter().all(|s| s.len() <= LONGEST_SYLLABLE));
+        assert!(PACKED_SYLLABLES.windows(2).all(|w| w[0] < w[1]));
         // The quick rejections in `is_honorific` and `find_in_text` rely on these.
         assert!(LATIN_HONORIFICS.iter().all(|h| {
             h.len() <= LONGEST_HONORIFIC && h.starts_with(|c: char| c.is_ascii_uppercase())

@@ -346,11 +346,15 @@ const VULN_VALUE_WORDS: &[&str] = &[
     "မိဘမဲ့",
 ];
 
-/// Slots of the memo of text classifications (a power of two).
-const MEMO_SLOTS: usize = 4096;
+/// Slots of the memo of text classifications (a power of two). Enough for the tens of
+/// thousands of distinct names and item lists of a large beneficiary list, where names repeat
+/// (a few hundred syllables make most Myanmar names); identifiers, unique by design, are kept
+/// out (see [`Kind::of`]).
+const MEMO_SLOTS: usize = 32768;
 /// The longest value remembered: every value short enough to be classified as one (longer
 /// cells are running text), so that long repeated values (a distribution's list of items)
-/// are remembered too. At most 4096 × 256 bytes.
+/// are remembered too. At most 32768 × 256 bytes (8 MiB) in values per memo, one memo per
+/// thread reading columns.
 const MEMO_VALUE_BYTES: usize = LONG_CELL;
 
 /// What short text values are, remembered for the whole table: what a value is does not
@@ -430,7 +434,7 @@ impl Shape {
     const OTHER: u8 = 16;
 
     /// Per byte: which counter it adds to (0 digits, 1 upper, 2 lower, 3 space, 4 non-ASCII,
-    /// 5 none) and the flags it sets. One lookup per byte instead of a chain of comparisons.
+    /// 5 none) and the flags it sets.
     const CLASSES: [(u8, u8); 256] = {
         let mut table = [(5u8, 0u8); 256];
         let mut b = 0;
@@ -455,13 +459,43 @@ impl Shape {
         table
     };
 
+    /// Bits per counter in [`Shape::STEPS`].
+    const FIELD: u32 = 12;
+
+    /// Per byte: one added to its counter's field of a packed number (five fields of
+    /// [`Shape::FIELD`] bits), and its flags; so that a byte costs one addition, not a store
+    /// into an array of counters that the next byte may have to wait for.
+    const STEPS: [(u64, u8); 256] = {
+        let mut table = [(0u64, 0u8); 256];
+        let mut b = 0;
+        while b < 256 {
+            let (counter, flags) = Shape::CLASSES[b];
+            let step = if counter < 5 {
+                1u64 << (Shape::FIELD * counter as u32)
+            } else {
+                0
+            };
+            table[b] = (step, flags);
+            b += 1;
+        }
+        table
+    };
+
     fn of(bytes: &[u8]) -> Shape {
-        let mut counts = [0usize; 6];
+        let mut counts = [0usize; 5];
         let mut flags = 0u8;
-        for &b in bytes {
-            let (counter, flag) = Shape::CLASSES[usize::from(b)];
-            counts[usize::from(counter)] += 1;
-            flags |= flag;
+        // A field holds up to 4095: add up a chunk at a time.
+        for chunk in bytes.chunks((1 << Shape::FIELD) - 1) {
+            let mut packed = 0u64;
+            for &b in chunk {
+                let (step, flag) = Shape::STEPS[usize::from(b)];
+                packed += step;
+                flags |= flag;
+            }
+            for (i, count) in counts.iter_mut().enumerate() {
+                *count +=
+                    ((packed >> (Shape::FIELD * i as u32)) & ((1 << Shape::FIELD) - 1)) as usize;
+            }
         }
         let mut shape = Shape {
             digits: counts[0],
@@ -500,22 +534,28 @@ pub(crate) struct TextClass {
 }
 
 impl TextClass {
+    /// What an identifier-shaped value is (see [`TextClass::is_code`]).
+    const CODE: TextClass = TextClass {
+        words: 1,
+        name: None,
+        binary: None,
+        sex: false,
+        org: false,
+        vulnerability: false,
+        none: false,
+        code: true,
+        running_text: false,
+    };
+
+    /// Whether a value is an identifier (R0000123, HH-0001, a uuid): letters, digits, dashes,
+    /// nothing else. None of the text detectors can match it, so it is settled by its shape.
+    fn is_code(digits: usize, shape: &Shape) -> bool {
+        shape.space == 0 && shape.non_ascii == 0 && digits > 0 && !shape.has(Shape::OTHER)
+    }
+
     fn of(cell: &str, digits: usize, shape: &Shape) -> TextClass {
-        // An identifier (R0000123, HH-0001, a uuid): letters, digits, dashes, nothing else.
-        // None of the text detectors can match it, and a million-row file has a million of
-        // them, so it is settled here.
-        if shape.space == 0 && shape.non_ascii == 0 && digits > 0 && !shape.has(Shape::OTHER) {
-            return TextClass {
-                words: 1,
-                name: None,
-                binary: None,
-                sex: false,
-                org: false,
-                vulnerability: false,
-                none: false,
-                code: true,
-                running_text: false,
-            };
+        if TextClass::is_code(digits, shape) {
+            return TextClass::CODE;
         }
         let words = if shape.space == 0 {
             1
@@ -663,6 +703,11 @@ impl Kind {
         }
         // Text. What a short value is does not depend on where it appears: a categorical
         // column repeats a few values thousands of times, so their classification is memoised.
+        // Identifiers are settled by their shape, before the memo: a column of them (a
+        // million unique ids) would otherwise push every remembered value out.
+        if TextClass::is_code(digits, shape) {
+            return Kind::Text(TextClass::CODE);
+        }
         Kind::Text(memo.class(cell, || TextClass::of(cell, digits, shape)))
     }
 }
@@ -672,9 +717,31 @@ impl Kind {
 #[derive(Debug, Default)]
 pub(crate) struct Last {
     valid: bool,
+    /// Where the value is in the text being read (see [`Column::observe_in`]); `None` once it
+    /// has been copied into `value`.
+    at: Option<(usize, usize)>,
     value: String,
     non_ascii: bool,
     kind: Kind,
+}
+
+impl Last {
+    /// Whether `cell` is the last value; `text` is the text being read.
+    fn is(&self, text: &str, cell: &str) -> bool {
+        self.valid
+            && match self.at {
+                Some((start, end)) => same(&text[start..end], cell),
+                None => same(&self.value, cell),
+            }
+    }
+
+    /// Copies the value out of `text`, which is about to be let go.
+    pub(crate) fn keep(&mut self, text: &str) {
+        if let Some((start, end)) = self.at.take() {
+            self.value.clear();
+            self.value.push_str(&text[start..end]);
+        }
+    }
 }
 
 /// One column's statistics.
@@ -794,11 +861,27 @@ impl Column {
     /// Reads one cell.
     pub(crate) fn observe(
         &mut self,
-        raw: &str,
+        cell: &str,
         zawgyi: &mut ZawgyiCounter,
         memo: &mut Memo,
         last: &mut Last,
     ) {
+        self.observe_in(cell, 0..cell.len(), zawgyi, memo, last);
+        last.keep(cell);
+    }
+
+    /// Reads the cell at `range` in `text` (a batch of the column's cells). The last value is
+    /// remembered as a place in `text` rather than copied: call [`Last::keep`] before `text`
+    /// goes.
+    pub(crate) fn observe_in(
+        &mut self,
+        text: &str,
+        range: std::ops::Range<usize>,
+        zawgyi: &mut ZawgyiCounter,
+        memo: &mut Memo,
+        last: &mut Last,
+    ) {
+        let raw = &text[range.clone()];
         let cell = trim(raw);
         if cell.is_empty() {
             return;
@@ -807,7 +890,7 @@ impl Column {
         // What a value is depends on the value alone: a cell equal to the one before in the
         // column (a grouped export repeats state, township, village, enumerator down the rows)
         // takes its kind from there, and only the counting is done again.
-        if !(last.valid && same(&last.value, cell)) {
+        if !last.is(text, cell) {
             let shape = Shape::of(cell.as_bytes());
             if cell.len() > LONG_CELL {
                 if shape.non_ascii > 0 {
@@ -819,8 +902,9 @@ impl Column {
             }
             last.kind = Kind::of(cell, &shape, memo);
             last.non_ascii = shape.non_ascii > 0;
-            last.value.clear();
-            last.value.push_str(cell);
+            // Where the trimmed cell starts: `cell` lies inside `raw`.
+            let start = range.start + (cell.as_ptr() as usize - raw.as_ptr() as usize);
+            last.at = Some((start, start + cell.len()));
             last.valid = true;
         }
         if last.non_ascii {

@@ -11,6 +11,7 @@ use crate::detect::zawgyi::ZawgyiCounter;
 use crate::detect::{email, hxl, nrc, phone, places};
 use crate::report::SheetReport;
 use column::{Column, Last, Memo, is_date, parse_number};
+use std::thread::JoinHandle;
 use std::time::Instant;
 
 /// Rows held back to find the header: titles and notes often come first in spreadsheets.
@@ -19,72 +20,105 @@ const WINDOW_ROWS: usize = 12;
 const WINDOW_BYTES: usize = 32 << 20;
 /// Bytes of lent rows gathered before the columns read them (see [`Batch`]).
 const BATCH_BYTES: usize = 1 << 20;
-/// Batches smaller than this are read on one thread: a thread would cost more than it saves.
+/// Batches smaller than this are read on the reading thread: a thread would cost more than it
+/// saves (the last batch of a small file, or the whole of it).
 const PARALLEL_BYTES: usize = 64 << 10;
+/// The most threads that read columns at once (a table has few costly columns: more would
+/// mostly wait).
+const MAX_WORKERS: usize = 4;
 
-/// Data rows gathered for the columns to read: their cells back to back, where each cell
-/// ends, and where each row ends among the cells. The columns are then shared between two
-/// threads. Each column still reads its cells in row order on one thread, and the only state
-/// the threads share (the Zawgyi counter, the memo) is a sum or a cache, so the statistics
-/// are the same as on one thread, whatever the sharing.
+/// Data rows gathered for the columns to read, column by column: each column's cells back to
+/// back, so that a column reads its own memory from start to end.
+///
+/// A full batch is handed to worker threads, each reading a share of the columns, while the
+/// reading thread goes on tokenizing the next batch: reading the file and reading the columns
+/// overlap. Each column still reads its cells in row order on one thread, and a batch is
+/// handed over only once every column has read the one before it, so the statistics are the
+/// same as on one thread whatever the sharing; the only state shared across columns (the
+/// Zawgyi counter, the memo) is a sum or a cache, and each worker has its own.
 #[derive(Debug, Default)]
 struct Batch {
-    text: String,
-    ends: Vec<usize>,
-    rows: Vec<usize>,
+    /// The cells of each column.
+    columns: Vec<Cells>,
+    /// Bytes of all cells.
+    bytes: usize,
+    /// Rows gathered.
+    rows: usize,
 }
 
-/// A column lent to a thread: its index, its statistics, its last value.
-type Lent<'t> = (usize, &'t mut Column, &'t mut Last);
+/// One column's cells in a batch (a short row has no cell in the columns past its end).
+#[derive(Debug, Default)]
+struct Cells {
+    text: String,
+    /// Where each cell ends in `text`.
+    ends: Vec<usize>,
+}
 
-impl Batch {
+impl Cells {
+    fn push(&mut self, cell: &str) {
+        self.text.push_str(cell);
+        self.ends.push(self.text.len());
+    }
+
     fn clear(&mut self) {
         self.text.clear();
         self.ends.clear();
-        self.rows.clear();
         // A batch that held a freak row (megabytes of cells) lets its memory go.
         if self.text.capacity() > 4 * BATCH_BYTES {
             self.text = String::new();
         }
     }
 
-    /// Makes column `i` read its cell of every row, in order.
-    fn read_column(
+    /// Makes `column` read these cells, in order.
+    fn read(
         &self,
-        i: usize,
         column: &mut Column,
         last: &mut Last,
         zawgyi: &mut ZawgyiCounter,
         memo: &mut Memo,
     ) {
         let mut start = 0;
-        for &end in &self.rows {
-            if i < end - start {
-                let cell = start + i;
-                let from = if cell == 0 { 0 } else { self.ends[cell - 1] };
-                column.observe(&self.text[from..self.ends[cell]], zawgyi, memo, last);
-            }
+        for &end in &self.ends {
+            column.observe_in(&self.text, start..end, zawgyi, memo, last);
             start = end;
         }
+        // The next batch's cells are compared with the last one: keep it.
+        last.keep(&self.text);
     }
+}
 
-    /// Makes the lent columns read the batch, one after the other; returns how long each
-    /// took (nanoseconds), to share the next batch's columns fairly.
-    fn read(
-        &self,
-        columns: Vec<Lent<'_>>,
-        zawgyi: &mut ZawgyiCounter,
-        memo: &mut Memo,
-    ) -> Vec<(usize, u64)> {
-        columns
-            .into_iter()
-            .map(|(i, column, last)| {
-                let started = Instant::now();
-                self.read_column(i, column, last, zawgyi, memo);
-                (i, started.elapsed().as_nanos() as u64)
-            })
-            .collect()
+/// A column lent to a worker for one batch: its index, statistics, last value and cells.
+type Lent = (usize, Column, Last, Cells);
+
+/// Columns lent to one worker for one batch, with what the worker keeps between batches (its
+/// memo), and what it gives back (how long each column took, the Burmese text it saw).
+#[derive(Debug)]
+struct Share {
+    columns: Vec<Lent>,
+    memo: Memo,
+    zawgyi: ZawgyiCounter,
+    /// Nanoseconds each column took, to share the next batches' columns fairly.
+    costs: Vec<(usize, u64)>,
+}
+
+impl Share {
+    /// Reads the columns, one after the other.
+    fn read(&mut self) {
+        self.costs.clear();
+        for (i, column, last, cells) in &mut self.columns {
+            let started = Instant::now();
+            cells.read(column, last, &mut self.zawgyi, &mut self.memo);
+            self.costs.push((*i, started.elapsed().as_nanos() as u64));
+        }
     }
+}
+
+/// A batch being read on worker threads.
+#[derive(Debug)]
+struct InFlight {
+    workers: Vec<JoinHandle<Share>>,
+    /// Shares whose thread could not be started: read on this thread when settling.
+    unstarted: Vec<Share>,
 }
 
 /// What a finished table gives the report.
@@ -111,15 +145,25 @@ pub(crate) struct Table {
     preamble: FreeText,
     overflow: FreeText,
     zawgyi: ZawgyiCounter,
-    memo: Memo,
+    /// One memo per worker (the first also serves this thread).
+    memos: Vec<Memo>,
+    /// The widest row read, in columns with statistics (columns are added when no batch is
+    /// in flight).
+    width: usize,
     /// Lent rows not yet read by the columns.
     batch: Batch,
-    /// The second thread's memo.
-    memo_2: Memo,
-    /// How long each column took to read the last batch, in nanoseconds.
+    /// The batch before, being read by the columns.
+    in_flight: Option<InFlight>,
+    /// A read batch kept for its memory.
+    spare: Option<Batch>,
+    /// How many threads read columns.
+    workers: usize,
+    /// How long each column took to read the batches so far, in nanoseconds.
     costs: Vec<u64>,
-    /// When the last batch was read: the time since is this thread's reading and tokenizing.
-    flushed_at: Option<Instant>,
+    /// Which worker reads each column.
+    owners: Vec<usize>,
+    /// Batches shared between workers so far.
+    shared: u32,
 }
 
 /// Whether a cell reads like a column label rather than a value.
@@ -167,11 +211,17 @@ impl Table {
             preamble: FreeText::default(),
             overflow: FreeText::default(),
             zawgyi: ZawgyiCounter::default(),
-            memo: Memo::default(),
+            memos: vec![Memo::default()],
+            width: 0,
             batch: Batch::default(),
-            memo_2: Memo::default(),
+            in_flight: None,
+            spare: None,
+            workers: std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .clamp(1, MAX_WORKERS),
             costs: Vec::new(),
-            flushed_at: None,
+            owners: Vec::new(),
+            shared: 0,
         }
     }
 
@@ -179,6 +229,7 @@ impl Table {
     pub(crate) fn push_row(&mut self, cells: Vec<String>) {
         if self.started {
             self.flush();
+            self.settle();
             self.observe(cells.iter().map(String::as_str));
             return;
         }
@@ -207,107 +258,167 @@ impl Table {
                 self.push_extra_cell(cell);
                 continue;
             }
-            self.batch.text.push_str(cell);
-            self.batch.ends.push(self.batch.text.len());
+            if i == self.batch.columns.len() {
+                self.batch.columns.push(Cells::default());
+            }
+            self.batch.columns[i].push(cell);
+            self.batch.bytes += cell.len();
             width = i + 1;
         }
-        self.batch.rows.push(self.batch.ends.len());
-        while self.columns.len() < width {
-            let i = self.columns.len();
-            self.columns
-                .push(Column::new(i, String::new(), Roles::NONE));
-        }
-        if self.batch.text.len() >= BATCH_BYTES {
+        self.batch.rows += 1;
+        self.width = self.width.max(width);
+        if self.batch.bytes >= BATCH_BYTES {
             self.flush();
         }
     }
 
-    /// Makes the columns read the gathered rows: on two threads when there is enough to read.
+    /// Hands the gathered rows to the columns: to worker threads when there is enough to
+    /// read (returning at once, so that this thread tokenizes the next batch meanwhile), on
+    /// this thread otherwise.
     fn flush(&mut self) {
-        let Table {
-            batch,
-            columns,
-            lasts,
-            zawgyi,
-            memo,
-            memo_2,
-            costs,
-            flushed_at,
-            ..
-        } = self;
-        if batch.rows.is_empty() {
+        if self.batch.rows == 0 {
             return;
         }
-        // This thread also reads and tokenizes the file between batches: count that as its
-        // share before the columns are shared out.
-        let tokenizing = flushed_at.map_or(0, |at| at.elapsed().as_nanos() as u64);
-        lasts.resize_with(columns.len(), Last::default);
-        costs.resize(columns.len(), 0);
-        // Share the columns by what they cost last time, the dearest first, each to the
-        // thread with less to do (the first batch, not yet timed, is read on one thread).
-        let parallel = batch.text.len() >= PARALLEL_BYTES
-            && columns.len() >= 2
-            && costs.iter().any(|&c| c > 0);
-        let mut second = vec![false; columns.len()];
-        if parallel {
-            let mut order: Vec<usize> = (0..columns.len()).collect();
-            order.sort_by_key(|&i| std::cmp::Reverse(costs[i]));
-            let (mut first_load, mut second_load) = (tokenizing, 0u64);
-            for i in order {
-                if first_load <= second_load {
-                    first_load += costs[i];
-                } else {
-                    second_load += costs[i];
-                    second[i] = true;
-                }
-            }
+        self.settle();
+        while self.columns.len() < self.width {
+            let i = self.columns.len();
+            self.columns
+                .push(Column::new(i, String::new(), Roles::NONE));
         }
-        let mut mine: Vec<Lent<'_>> = Vec::new();
-        let mut theirs: Vec<Lent<'_>> = Vec::new();
-        for (i, (column, last)) in columns.iter_mut().zip(lasts.iter_mut()).enumerate() {
-            if second[i] {
-                theirs.push((i, column, last));
-            } else {
-                mine.push((i, column, last));
-            }
-        }
-        let mut second_zawgyi = ZawgyiCounter::default();
-        let batch = &*batch;
-        let timed = if theirs.is_empty() {
-            Some(batch.read(mine, zawgyi, memo))
-        } else {
-            std::thread::scope(|scope| {
-                let worker = std::thread::Builder::new()
-                    .spawn_scoped(scope, || batch.read(theirs, &mut second_zawgyi, memo_2));
-                let Ok(worker) = worker else {
-                    // No thread to be had: nothing was read yet; see below.
-                    return None;
-                };
-                let mut timed = batch.read(mine, zawgyi, memo);
-                match worker.join() {
-                    Ok(more) => timed.extend(more),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                }
-                Some(timed)
-            })
-        };
-        let timed = timed.unwrap_or_else(|| {
-            // This thread reads every column, as it would have without the second.
-            let all = columns
+        self.lasts.resize_with(self.columns.len(), Last::default);
+        self.costs.resize(self.columns.len(), 0);
+        let fresh = self.spare.take().unwrap_or_default();
+        let mut batch = std::mem::replace(&mut self.batch, fresh);
+        batch
+            .columns
+            .resize_with(self.columns.len(), Cells::default);
+        let workers = self.workers.min(self.columns.len());
+        if batch.bytes < PARALLEL_BYTES || workers == 0 {
+            let memo = &mut self.memos[0];
+            for ((column, last), cells) in self
+                .columns
                 .iter_mut()
-                .zip(lasts.iter_mut())
-                .enumerate()
-                .map(|(i, (column, last))| (i, column, last))
-                .collect();
-            batch.read(all, zawgyi, memo)
-        });
-        for (i, nanos) in timed {
-            costs[i] = nanos.max(1);
+                .zip(&mut self.lasts)
+                .zip(&batch.columns)
+            {
+                cells.read(column, last, &mut self.zawgyi, memo);
+            }
+            self.recycle(batch.columns);
+            return;
         }
-        zawgyi.burmese_words += second_zawgyi.burmese_words;
-        zawgyi.marks += second_zawgyi.marks;
-        *flushed_at = Some(Instant::now());
-        self.batch.clear();
+        // Share the columns by what they have cost so far, the dearest first, each to the
+        // worker with the least to do (columns not yet timed go round in turn). A column
+        // stays with its worker between rebalances, which come ever rarer (after 1, 2, 4, 8…
+        // shared batches): its worker's memo holds its values, and moving it would cost more
+        // than the small unevenness of the timings gains.
+        self.shared += 1;
+        if self.owners.len() != self.columns.len() || self.shared.is_power_of_two() {
+            let mut order: Vec<usize> = (0..self.columns.len()).collect();
+            order.sort_by_key(|&i| std::cmp::Reverse(self.costs[i]));
+            let mut loads = vec![0u64; workers];
+            self.owners = vec![0; self.columns.len()];
+            for (turn, i) in order.into_iter().enumerate() {
+                let least = if self.costs[i] == 0 {
+                    turn % workers
+                } else {
+                    (0..workers).min_by_key(|&w| loads[w]).unwrap_or(0)
+                };
+                loads[least] += self.costs[i];
+                self.owners[i] = least;
+            }
+        }
+        let owner = &self.owners;
+        self.memos.resize_with(workers, Memo::default);
+        let mut shares: Vec<Share> = self
+            .memos
+            .drain(..)
+            .map(|memo| Share {
+                columns: Vec::new(),
+                memo,
+                zawgyi: ZawgyiCounter::default(),
+                costs: Vec::new(),
+            })
+            .collect();
+        let columns = std::mem::take(&mut self.columns);
+        let lasts = std::mem::take(&mut self.lasts);
+        for (i, ((column, last), cells)) in columns
+            .into_iter()
+            .zip(lasts)
+            .zip(batch.columns)
+            .enumerate()
+        {
+            shares[owner[i]].columns.push((i, column, last, cells));
+        }
+        let mut in_flight = InFlight {
+            workers: Vec::new(),
+            unstarted: Vec::new(),
+        };
+        for share in shares {
+            // The share travels by channel once the thread runs, so that a thread that cannot
+            // be started loses nothing: its share is read here instead (see `settle`).
+            let (send, receive) = std::sync::mpsc::channel::<Share>();
+            let spawned = std::thread::Builder::new()
+                .name("sealpost-scan".into())
+                .spawn(move || {
+                    let mut share = receive.recv().expect("the share is sent once spawned");
+                    share.read();
+                    share
+                });
+            match spawned {
+                Ok(worker) => {
+                    send.send(share).expect("the worker waits for its share");
+                    in_flight.workers.push(worker);
+                }
+                Err(_) => in_flight.unstarted.push(share),
+            }
+        }
+        self.in_flight = Some(in_flight);
+    }
+
+    /// Waits for the batch in flight: every column back in place, read up to the last row
+    /// handed over.
+    fn settle(&mut self) {
+        let Some(in_flight) = self.in_flight.take() else {
+            return;
+        };
+        let mut shares = in_flight.unstarted;
+        for share in &mut shares {
+            share.read();
+        }
+        for worker in in_flight.workers {
+            match worker.join() {
+                Ok(share) => shares.push(share),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        let mut columns: Vec<Lent> = Vec::new();
+        for share in shares {
+            for (i, nanos) in share.costs {
+                self.costs[i] += nanos.max(1);
+            }
+            self.zawgyi.burmese_words += share.zawgyi.burmese_words;
+            self.zawgyi.marks += share.zawgyi.marks;
+            columns.extend(share.columns);
+            self.memos.push(share.memo);
+        }
+        columns.sort_by_key(|(i, ..)| *i);
+        let mut read = Vec::with_capacity(columns.len());
+        for (_, column, last, cells) in columns {
+            self.columns.push(column);
+            self.lasts.push(last);
+            read.push(cells);
+        }
+        self.recycle(read);
+    }
+
+    /// Keeps a read batch's memory for the next.
+    fn recycle(&mut self, mut columns: Vec<Cells>) {
+        columns.iter_mut().for_each(Cells::clear);
+        self.spare = Some(Batch {
+            columns,
+            bytes: 0,
+            rows: 0,
+        });
     }
 
     /// Reads a cell right of the last column with statistics: it is searched as running text.
@@ -405,7 +516,12 @@ impl Table {
             if i >= self.lasts.len() {
                 self.lasts.resize_with(i + 1, Last::default);
             }
-            self.columns[i].observe(cell, &mut self.zawgyi, &mut self.memo, &mut self.lasts[i]);
+            self.columns[i].observe(
+                cell,
+                &mut self.zawgyi,
+                &mut self.memos[0],
+                &mut self.lasts[i],
+            );
         }
     }
 
@@ -415,6 +531,7 @@ impl Table {
             self.start();
         }
         self.flush();
+        self.settle();
         let sheet = decide::Sheet {
             name: &self.name,
             columns: &self.columns,
@@ -708,7 +825,7 @@ mod tests {
     }
 
     #[test]
-    fn rows_read_on_two_threads_give_what_one_thread_gives() {
+    fn rows_read_on_worker_threads_give_what_one_thread_gives() {
         // Enough rows for several batches, read on two threads (lent rows) and on one (owned
         // rows): the findings, counts and examples must be the same.
         let mut rows = vec![
