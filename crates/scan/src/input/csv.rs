@@ -3,7 +3,7 @@
 //! (cells are cut at `max_cell_bytes`, rows at `max_row_bytes`, and columns past
 //! `max_columns` are searched as running text and dropped).
 
-use std::io::{BufRead, Cursor, Read};
+use std::io::{BufRead, Read};
 
 use crate::error::ScanError;
 use crate::input::Deadline;
@@ -85,22 +85,21 @@ enum State {
     QuoteInQuoted,
 }
 
-/// One row as the tokenizer holds it: the cells' text back to back in one buffer, and where
-/// each cell ends. Lent to the sink, so that a row costs no allocation.
+/// One row as the tokenizer lends it to the sink: a text and where each cell starts and ends
+/// in it. The text is the tokenizer's row buffer, or the chunk being read itself when the whole
+/// row lies in it unquoted (the common case: no copy at all).
 pub(crate) struct Row<'r> {
     text: &'r str,
-    ends: &'r [usize],
+    spans: &'r [(usize, usize)],
 }
 
 impl<'r> Row<'r> {
     /// The cells, in order.
     pub(crate) fn cells(&self) -> impl ExactSizeIterator<Item = &'r str> + Clone + use<'r> {
         let text = self.text;
-        let ends = self.ends;
-        (0..ends.len()).map(move |i| {
-            let start = if i == 0 { 0 } else { ends[i - 1] };
-            &text[start..ends[i]]
-        })
+        self.spans
+            .iter()
+            .map(move |&(start, end)| &text[start..end])
     }
 
     /// The cells as owned strings.
@@ -153,6 +152,8 @@ struct Tokenizer<'t, S: RowSink> {
     cell_cut: bool,
     /// Where each finished cell of the row ends in `row`.
     ends: Vec<usize>,
+    /// The cells of the row being lent, as [`Row`] holds them.
+    spans: Vec<(usize, usize)>,
     row_bytes: usize,
     column: usize,
     after_cr: bool,
@@ -173,6 +174,7 @@ impl<'t, S: RowSink> Tokenizer<'t, S> {
             cell_start: 0,
             cell_cut: false,
             ends: Vec::new(),
+            spans: Vec::new(),
             row_bytes: 0,
             column: 0,
             after_cr: false,
@@ -222,10 +224,18 @@ impl<'t, S: RowSink> Tokenizer<'t, S> {
         // One check for the whole row. It only fails if the text given was not UTF-8 (the
         // decoder guarantees it is); then each cell is read with replacement characters.
         match std::str::from_utf8(&self.row) {
-            Ok(text) => self.sink.row_ref(&Row {
-                text,
-                ends: &self.ends,
-            }),
+            Ok(text) => {
+                self.spans.clear();
+                let mut start = 0;
+                for &end in &self.ends {
+                    self.spans.push((start, end));
+                    start = end;
+                }
+                self.sink.row_ref(&Row {
+                    text,
+                    spans: &self.spans,
+                });
+            }
             Err(_) => {
                 let mut start = 0;
                 let mut cells = Vec::with_capacity(self.ends.len());
@@ -247,13 +257,87 @@ impl<'t, S: RowSink> Tokenizer<'t, S> {
     }
 
     /// Feeds a chunk of the text.
-    fn feed(&mut self, mut chunk: &[u8]) {
+    fn feed(&mut self, chunk: &[u8]) {
+        let mut chunk = chunk;
         if self.after_cr {
             self.after_cr = false;
             if chunk.first() == Some(&b'\n') {
                 chunk = &chunk[1..];
             }
         }
+        // The chunk is checked once as a whole; rows inside it are then lent straight from it.
+        // The decoder passes whole characters, but the delimiter sniffer's sample may end
+        // inside one, so that the next chunk starts with the rest of it (continuation bytes,
+        // left to the byte path); and past the whole characters, the byte path takes over.
+        let skip = chunk
+            .iter()
+            .take(3)
+            .take_while(|&&b| b & 0xC0 == 0x80)
+            .count();
+        let text = match std::str::from_utf8(&chunk[skip..]) {
+            Ok(text) => text,
+            Err(e) => std::str::from_utf8(&chunk[skip..skip + e.valid_up_to()]).unwrap_or_default(),
+        };
+        let mut at = 0;
+        while at < chunk.len() {
+            let row_start =
+                self.state == State::FieldStart && self.column == 0 && self.row.is_empty();
+            if row_start
+                && at >= skip
+                && let Some(next) = self.lend_row(text, at - skip)
+            {
+                at = skip + next;
+                continue;
+            }
+            let rest = self.read_row(&chunk[at..]);
+            at = chunk.len() - rest.len();
+        }
+    }
+
+    /// Lends the row starting at `from` in `text` straight to the sink when it is simple: it
+    /// ends inside `text`, no cell is quoted, none is over a limit. Returns where the next row
+    /// starts, or `None` (nothing done) for [`Tokenizer::read_row`] to read the row instead.
+    fn lend_row(&mut self, text: &str, from: usize) -> Option<usize> {
+        let bytes = text.as_bytes();
+        if from >= bytes.len() {
+            return None;
+        }
+        self.spans.clear();
+        let mut start = from;
+        let mut row_bytes = 0;
+        loop {
+            if bytes.get(start) == Some(&b'"') || self.spans.len() == self.max_columns {
+                return None;
+            }
+            let end = start + memchr::memchr3(self.delimiter, b'\n', b'\r', &bytes[start..])?;
+            row_bytes += end - start;
+            if end - start > self.max_cell || row_bytes > self.max_row {
+                return None;
+            }
+            self.spans.push((start, end));
+            if bytes[end] == self.delimiter {
+                start = end + 1;
+                continue;
+            }
+            let mut next = end + 1;
+            if bytes[end] == b'\r' {
+                if bytes.get(next) == Some(&b'\n') {
+                    next += 1;
+                } else if next == bytes.len() {
+                    self.after_cr = true;
+                }
+            }
+            self.sink.row_ref(&Row {
+                text,
+                spans: &self.spans,
+            });
+            return Some(next);
+        }
+    }
+
+    /// Reads `chunk` byte by byte into the row buffer until a row ends: quoted cells, cells cut
+    /// at the limits, rows split between chunks. Returns what is left of the chunk.
+    fn read_row<'c>(&mut self, mut chunk: &'c [u8]) -> &'c [u8] {
         while !chunk.is_empty() {
             match self.state {
                 State::FieldStart | State::Unquoted => {
@@ -283,6 +367,8 @@ impl<'t, S: RowSink> Tokenizer<'t, S> {
                                         self.after_cr = true;
                                     }
                                 }
+                                // The row ended: the next one may be lent.
+                                return chunk;
                             }
                         }
                     }
@@ -312,6 +398,7 @@ impl<'t, S: RowSink> Tokenizer<'t, S> {
                 }
             }
         }
+        chunk
     }
 
     fn finish(mut self) -> CsvOutcome {
@@ -342,15 +429,17 @@ pub(crate) fn read(
         .read_to_end(&mut sample)
         .map_err(scan_error)?;
     let delimiter = sniff_delimiter(&sample, prefer_tab);
-    let mut reader = Cursor::new(sample).chain(input);
     let mut tokenizer = Tokenizer::new(delimiter, sink, max_columns, limits);
-    let mut buf = vec![0u8; 256 * 1024];
+    tokenizer.feed(&sample);
+    // Then the reader's own buffer, chunk by chunk, without copying it.
     loop {
-        let n = reader.read(&mut buf).map_err(scan_error)?;
-        if n == 0 {
+        let chunk = input.fill_buf().map_err(scan_error)?;
+        if chunk.is_empty() {
             break;
         }
-        tokenizer.feed(&buf[..n]);
+        let n = chunk.len();
+        tokenizer.feed(chunk);
+        input.consume(n);
         deadline.check()?;
     }
     Ok(CsvOutcome {
@@ -410,6 +499,43 @@ mod tests {
             assert_eq!(rows.rows[2], ["", "", ""]);
             assert_eq!(rows.rows[3], ["last"]);
         }
+    }
+
+    #[test]
+    fn rows_lent_from_the_chunk_are_the_rows_read_byte_by_byte() {
+        // Fed one byte at a time, every row goes through the row buffer; fed in larger
+        // pieces, simple rows are lent straight from the chunk. Both must give the same rows,
+        // including where a piece starts inside a Burmese character, a CR ends a piece, a
+        // cell or a row is over its limit, or a row has too many columns.
+        let limits = Limits {
+            max_cell_bytes: 12,
+            max_row_bytes: 20,
+            max_cell_bytes_over_row: 4,
+            max_columns: 4,
+            ..Limits::default()
+        };
+        let text = "ဒေါ်လှ,၀၉၇၆၁၂၃၄၅၆၇,x\r\na,\"b,c\",d\n\nabcdefghijklmnopq,e\n\
+                    1,2,3,4,5,6\r\nlong,aaaaaaaaaaaa,bbbbbbbbbbbb,cccccccccccc,dd\rend,ဦး";
+        let (reference, reference_outcome) = tokenize(text, 1, &limits);
+        for piece in [2, 3, 5, 7, 13, 64, 10_000] {
+            let (rows, outcome) = tokenize(text, piece, &limits);
+            assert_eq!(rows.rows, reference.rows, "piece {piece}");
+            assert_eq!(rows.extra, reference.extra, "piece {piece}");
+            assert_eq!(outcome.truncated_cells, reference_outcome.truncated_cells);
+        }
+        // Cells cut at 12 bytes (four Burmese letters), at 4 once the row is past 20 bytes.
+        let expected: [&[&str]; 7] = [
+            &["ဒေါ်", "၀၉၇၆", "x"],
+            &["a", "b,c", "d"],
+            &[""],
+            &["abcdefghijkl", "e"],
+            &["1", "2", "3", "4"],
+            &["long", "aaaaaaaaaaaa", "bbbbbbbbbbbb", "cccc"],
+            &["end", "ဦး"],
+        ];
+        assert_eq!(reference.rows, expected);
+        assert_eq!(reference.extra, ["5", "6", "dd"]);
+        assert_eq!(reference_outcome.truncated_cells, 4);
     }
 
     #[test]

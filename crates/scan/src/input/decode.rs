@@ -40,6 +40,9 @@ fn invalid(error: DecodeError) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, error)
 }
 
+/// The guard's buffer: what a reader gets at a time.
+const GUARD_BUFFER: usize = 256 * 1024;
+
 /// Passes through bytes that are valid UTF-8 and not NUL, holding back the (at most three)
 /// bytes of a character cut by a read boundary.
 struct Utf8Guard<R> {
@@ -56,7 +59,7 @@ impl<R: Read> Utf8Guard<R> {
     fn new(inner: R) -> Self {
         Utf8Guard {
             inner,
-            buf: vec![0; 64 * 1024].into_boxed_slice(),
+            buf: vec![0; GUARD_BUFFER].into_boxed_slice(),
             start: 0,
             valid_end: 0,
             end: 0,
@@ -105,13 +108,25 @@ impl<R: Read> Utf8Guard<R> {
 
 impl<R: Read> Read for Utf8Guard<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = out.len().min(available.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+/// Readers take the checked text straight from the guard's buffer (no `BufReader` copy).
+impl<R: Read> BufRead for Utf8Guard<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
         if self.start == self.valid_end {
             self.refill()?;
         }
-        let n = out.len().min(self.valid_end - self.start);
-        out[..n].copy_from_slice(&self.buf[self.start..self.start + n]);
-        self.start += n;
-        Ok(n)
+        Ok(&self.buf[self.start..self.valid_end])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.start = (self.start + amount).min(self.valid_end);
     }
 }
 
@@ -237,7 +252,7 @@ pub(crate) fn text_reader<'a>(
     };
     input.consume(skip);
     let reader: Box<dyn BufRead + 'a> = match encoding {
-        Encoding::Utf8 => Box::new(BufReader::with_capacity(64 * 1024, Utf8Guard::new(input))),
+        Encoding::Utf8 => Box::new(Utf8Guard::new(input)),
         Encoding::Utf16Le | Encoding::Utf16Be => {
             let decoder = Utf16Decoder {
                 inner: input,
@@ -249,7 +264,7 @@ pub(crate) fn text_reader<'a>(
                 eof: false,
             };
             // The decoded text is checked like any other (a NUL in UTF-16 is still binary).
-            Box::new(BufReader::with_capacity(64 * 1024, Utf8Guard::new(decoder)))
+            Box::new(Utf8Guard::new(decoder))
         }
     };
     Ok((reader, encoding))
