@@ -19,19 +19,43 @@ pub(crate) enum Strength {
     Strong,
 }
 
-/// A phone number found in a cell or in text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The longest national form: a zero and at most 15 digits.
+const NATIONAL_BYTES: usize = 16;
+
+/// A phone number found in a cell or in text. Held without allocating: a column of phone
+/// numbers classifies one per row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Phone {
-    /// National form: `09` followed by 7–9 digits (or a landline `0…`).
-    pub(crate) national: String,
+    /// National form (see [`Phone::national`]), in its first `len` bytes.
+    national: [u8; NATIONAL_BYTES],
+    len: u8,
     /// How sure.
     pub(crate) strength: Strength,
 }
 
 impl Phone {
+    /// A number in national form from its ASCII digits, with a zero put first if `zero`.
+    fn new(zero: bool, digits: &str, strength: Strength) -> Phone {
+        let mut national = [0u8; NATIONAL_BYTES];
+        let start = usize::from(zero);
+        national[0] = b'0';
+        let len = (start + digits.len()).min(NATIONAL_BYTES);
+        national[start..len].copy_from_slice(&digits.as_bytes()[..len - start]);
+        Phone {
+            national,
+            len: len as u8,
+            strength,
+        }
+    }
+
+    /// National form: `09` followed by 7–9 digits (or a landline `0…`).
+    pub(crate) fn national(&self) -> &str {
+        std::str::from_utf8(&self.national[..usize::from(self.len)]).unwrap_or_default()
+    }
+
     /// The masked example (`09•••••4567`).
     pub(crate) fn masked(&self) -> String {
-        mask::phone(&self.national)
+        mask::phone(self.national())
     }
 }
 
@@ -76,31 +100,28 @@ fn classify_number(text: &str) -> Option<Phone> {
     // The country code is only taken as such when it is marked (`+`, `00`) or when what is
     // left is a full mobile number: a nine-digit amount like 959000839 is not "95 9000839".
     // After the country code the trunk zero is usually dropped, but "+95 (0)9…" keeps it.
-    let national_after_code = |rest: &str| {
-        if rest.starts_with("09") {
-            rest.to_string()
-        } else {
-            format!("0{rest}")
-        }
-    };
-    let (national, country_code, dropped_zero) = if let Some(rest) = digits.strip_prefix("0095") {
-        (national_after_code(rest), true, false)
+    // The national form: whether a zero goes first, then these digits.
+    let ((zero, rest), country_code, dropped_zero) = if let Some(rest) = digits.strip_prefix("0095")
+    {
+        ((!rest.starts_with("09"), rest), true, false)
     } else if let Some(rest) = digits
         .strip_prefix("95")
         .filter(|rest| plus || rest.len() >= 9)
     {
-        (national_after_code(rest), true, false)
+        ((!rest.starts_with("09"), rest), true, false)
     } else if plus {
         // Another country's number: not a Myanmar phone, and not our business.
         return None;
     } else if digits.starts_with('0') {
-        (digits.to_string(), false, false)
+        ((false, digits), false, false)
     } else if digits.starts_with('9') {
-        (format!("0{digits}"), false, true)
+        ((true, digits), false, true)
     } else {
         return None;
     };
-    let bytes = national.as_bytes();
+    let national = Phone::new(zero, rest, Strength::Weak);
+    let bytes = national.national();
+    let bytes = bytes.as_bytes();
     let mobile = bytes.len() >= 9
         && bytes.len() <= 11
         && bytes[1] == b'9'
@@ -126,7 +147,10 @@ fn classify_number(text: &str) -> Option<Phone> {
     } else {
         return None;
     };
-    Some(Phone { national, strength })
+    Some(Phone {
+        strength,
+        ..national
+    })
 }
 
 /// The phone number a cell of ASCII digits only holds (the common case, checked without
@@ -226,7 +250,7 @@ pub(crate) fn find_in_text(text: &str, mut found: impl FnMut(Phone)) {
         if clean_end && let Some(phone) = classify_number(run) {
             let accept = match phone.strength {
                 Strength::Strong => true,
-                Strength::Medium => phone.national.len() == 11 || run.contains(['+', ' ', '-']),
+                Strength::Medium => phone.national().len() == 11 || run.contains(['+', ' ', '-']),
                 Strength::Weak => {
                     let before = &text[..start];
                     let window: String = before
@@ -259,7 +283,7 @@ mod tests {
 
     fn in_text(text: &str) -> Vec<String> {
         let mut out = Vec::new();
-        find_in_text(text, |p| out.push(p.national));
+        find_in_text(text, |p| out.push(p.national().to_string()));
         out
     }
 
@@ -277,7 +301,7 @@ mod tests {
         assert_eq!(strength("+95 (0)9 761 234 567"), Some(Strength::Strong));
         assert_eq!(strength("(09) 761 234 567"), Some(Strength::Strong));
         assert_eq!(
-            classify_cell("+95 9 553 767 242").unwrap().national,
+            classify_cell("+95 9 553 767 242").unwrap().national(),
             "09553767242"
         );
     }

@@ -203,7 +203,7 @@ pub(crate) fn normalise(value: &str) -> Option<String> {
     if let Some(found) = phone::classify_cell(&digits)
         && found.strength >= Strength::Medium
     {
-        return Some(found.national);
+        return Some(found.national().to_string());
     }
     Some(
         digits
