@@ -50,8 +50,9 @@ describe.each(["en", "my"] as const)("Send: files dropped onto the window (%s)",
     expect(api.pickFiles).not.toHaveBeenCalled();
     expect(document.getElementById("review-next")).toBeInTheDocument();
     expect(screen.getByRole("heading", { level: 2 })).toHaveTextContent(s.steps.review);
-    // Past the first step, nobody listens for drops.
-    expect(api.fileDropListeners()).toBe(0);
+    // Past the first step, nobody listens for drops. The subscription follows the step in an
+    // effect, which may run just after the render that shows the step: wait for it.
+    await waitFor(() => expect(api.fileDropListeners()).toBe(0));
     expectNoRawKeys(missing);
   });
 
@@ -104,7 +105,7 @@ describe.each(["en", "my"] as const)("Send: files dropped onto the window (%s)",
 
     // Back: the first step listens again.
     await user.click(screen.getByRole("button", { name: catalogues[language].common.back }));
-    expect(api.fileDropListeners()).toBe(1);
+    await waitFor(() => expect(api.fileDropListeners()).toBe(1));
     act(() => api.dropFiles(DROPPED));
     await screen.findByRole("region", { name: "survey.xlsx" });
     expect(api.scanFiles).toHaveBeenLastCalledWith(DROPPED);
@@ -124,7 +125,7 @@ describe.each(["en", "my"] as const)("Send: files dropped onto the window (%s)",
     await screen.findByText(catalogues[language].errors["not-a-file"]);
     expect(api.scanFiles).toHaveBeenCalledWith(DROPPED);
     expect(document.getElementById("pick-files")).toBeEnabled();
-    expect(api.fileDropListeners()).toBe(1);
+    await waitFor(() => expect(api.fileDropListeners()).toBe(1));
     expectNoRawKeys(missing);
   });
 

@@ -257,8 +257,7 @@ impl<'t, S: RowSink> Tokenizer<'t, S> {
     }
 
     /// Feeds a chunk of the text.
-    fn feed(&mut self, chunk: &[u8]) {
-        let mut chunk = chunk;
+    fn feed(&mut self, mut chunk: &[u8]) {
         if self.after_cr {
             self.after_cr = false;
             if chunk.first() == Some(&b'\n') {
