@@ -553,10 +553,8 @@ impl TextClass {
         shape.space == 0 && shape.non_ascii == 0 && digits > 0 && !shape.has(Shape::OTHER)
     }
 
+    /// Classifies a value that is not an identifier ([`Kind::of`] settles those first).
     fn of(cell: &str, digits: usize, shape: &Shape) -> TextClass {
-        if TextClass::is_code(digits, shape) {
-            return TextClass::CODE;
-        }
         let words = if shape.space == 0 {
             1
         } else {
@@ -1124,6 +1122,18 @@ mod tests {
             };
             assert_eq!(counted, expected, "byte {b}");
         }
+        // Longer than one packed count holds (4095 bytes): each unit adds one letter of each
+        // case, a digit, a space and a two-byte letter.
+        let long = "aB3 é".repeat(2000);
+        let shape = Shape::of(long.as_bytes());
+        let counted = [
+            shape.digits,
+            shape.upper,
+            shape.lower,
+            shape.space,
+            shape.non_ascii,
+        ];
+        assert_eq!(counted, [2000, 2000, 2000, 2000, 4000]);
         let shape = Shape::of(b"12/LaMaNa(N)123456");
         assert!(shape.has(Shape::SLASH) && shape.has(Shape::PAREN) && shape.has(Shape::OTHER));
         assert!(!Shape::of(b"HH-0001_a").has(Shape::OTHER));
