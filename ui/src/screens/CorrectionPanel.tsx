@@ -6,10 +6,9 @@ import type { SentEntry } from "../bindings/SentEntry";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { LabelChip } from "../components/LabelChip";
 import { LabelChooser } from "../components/LabelChooser";
+import { NoteField } from "../components/NoteField";
 import { ScanResults } from "../components/ScanResults";
-import { formatNumber } from "../format";
 import { useLabelReview } from "../labelReview";
-import { MAX_NOTE_CHARS } from "./SendScreen";
 import "./cluster.css";
 
 /** The code the shell rejects a label below the scan's suggestion with (as on the Send screen). */
@@ -38,8 +37,7 @@ export function baseName(path: string): string {
  * keeps a lower one with a reason. The rule itself stays in Rust and src/labels.ts.
  */
 export function CorrectionPanel({ api, entry, files, onDone, onCancel }: CorrectionPanelProps) {
-  const { t, i18n } = useTranslation();
-  const lang = i18n.language;
+  const { t } = useTranslation();
   const [note, setNote] = useState("");
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
@@ -147,20 +145,7 @@ export function CorrectionPanel({ api, entry, files, onDone, onCancel }: Correct
               </div>
             )}
           </div>
-          <div className="field">
-            <label htmlFor="correction-note">{t("parcel.correction.note_label")}</label>
-            <textarea
-              id="correction-note"
-              rows={3}
-              maxLength={MAX_NOTE_CHARS}
-              value={note}
-              aria-describedby="correction-note-hint"
-              onChange={(event) => setNote(event.target.value)}
-            />
-            <p id="correction-note-hint" className="hint">
-              {t("send.recipients.note_hint", { max: formatNumber(MAX_NOTE_CHARS, lang) })}
-            </p>
-          </div>
+          <NoteField id="correction-note" label={t("parcel.correction.note_label")} value={note} onChange={setNote} />
           {sending && <p role="status">{t("parcel.correction.sending")}</p>}
           <div className="actions">
             <button type="button" className="secondary" data-action="cancel-correction" disabled={sending} onClick={onCancel}>

@@ -2,12 +2,12 @@ import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { toApiError, type Api, type ApiError } from "../api";
 import type { InboxEntry } from "../bindings/InboxEntry";
-import { MAX_NOTE_CHARS } from "../bindings/limits";
 import type { Person } from "../bindings/Person";
 import type { Queued } from "../bindings/Queued";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { LabelChip } from "../components/LabelChip";
 import { LabelChooser } from "../components/LabelChooser";
+import { NoteField } from "../components/NoteField";
 import { ScanResults } from "../components/ScanResults";
 import { formatDateTime, formatNumber } from "../format";
 import { useLabelReview } from "../labelReview";
@@ -300,21 +300,7 @@ export function ProductPanel({ api, sources, leftOut, onDone, onCancel }: Produc
 
       {!choosing && (
         <>
-          <div className="field">
-            <label htmlFor="product-note">{t("products.note_label")}</label>
-            <textarea
-              id="product-note"
-              rows={3}
-              maxLength={MAX_NOTE_CHARS}
-              value={note}
-              dir="auto"
-              aria-describedby="product-note-hint"
-              onChange={(event) => setNote(event.target.value)}
-            />
-            <p id="product-note-hint" className="hint">
-              {t("send.recipients.note_hint", { max: formatNumber(MAX_NOTE_CHARS, lang) })}
-            </p>
-          </div>
+          <NoteField id="product-note" label={t("products.note_label")} value={note} onChange={setNote} />
           {!ready && (
             <p id="product-not-ready" className="hint">
               {t("products.not_ready")}

@@ -2,7 +2,6 @@ import { useEffect, useId, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, toApiError, type Api } from "../api";
 import type { Contact } from "../bindings/Contact";
-import { MAX_NOTE_CHARS } from "../bindings/limits";
 import type { Label } from "../bindings/Label";
 import type { PseudonymPlan } from "../bindings/PseudonymPlan";
 import type { Queued } from "../bindings/Queued";
@@ -11,6 +10,7 @@ import type { ScanReport } from "../bindings/ScanReport";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { LabelChip } from "../components/LabelChip";
 import { LabelChooser } from "../components/LabelChooser";
+import { NoteField } from "../components/NoteField";
 import { PseudonymisePanel, fileName } from "../components/PseudonymisePanel";
 import { RoleList } from "../components/RoleList";
 import { ScanResults } from "../components/ScanResults";
@@ -26,9 +26,6 @@ type Step =
   | { step: "sent"; queued: Queued };
 
 const STEP_ORDER = ["pick", "review", "label", "recipients"] as const;
-
-/** The longest note core accepts (generated from its constant). */
-export { MAX_NOTE_CHARS };
 
 export interface SendScreenProps {
   api: Pick<
@@ -598,20 +595,7 @@ function RecipientsStep(props: RecipientsStepProps) {
         </fieldset>
       )}
 
-      <div className="field">
-        <label htmlFor="note">{t("send.recipients.note_label")}</label>
-        <textarea
-          id="note"
-          rows={3}
-          maxLength={MAX_NOTE_CHARS}
-          value={note}
-          aria-describedby="note-hint"
-          onChange={(event) => onNote(event.target.value)}
-        />
-        <p id="note-hint" className="hint">
-          {t("send.recipients.note_hint", { max: formatNumber(MAX_NOTE_CHARS, lang) })}
-        </p>
-      </div>
+      <NoteField id="note" label={t("send.recipients.note_label")} value={note} onChange={onNote} />
 
       {error && <ErrorNotice error={error} />}
 
