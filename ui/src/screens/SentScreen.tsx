@@ -1,4 +1,4 @@
-import { useRef, useState, type ReactNode } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { toApiError, type Api, type ApiError } from "../api";
 import type { DeletionRequested } from "../bindings/DeletionRequested";
@@ -198,6 +198,15 @@ function SharingLogExport({ api }: { api: Pick<Api, "exportSharingLog"> }) {
   const [outcome, setOutcome] = useState<Export>({ state: "idle" });
   const buttons = useRef<Partial<Record<SharingLogFormat, HTMLButtonElement | null>>>({});
   const saving = outcome.state === "saving";
+  // The button was disabled while the dialog was open, which loses the keyboard focus: it is
+  // given back once the render that enables it again has happened (a timer could fire before
+  // that render, on a button still disabled, and the focus would stay lost).
+  const [refocus, setRefocus] = useState<SharingLogFormat | null>(null);
+  useEffect(() => {
+    if (refocus === null || saving) return;
+    buttons.current[refocus]?.focus();
+    setRefocus(null);
+  }, [refocus, saving]);
 
   async function save(format: SharingLogFormat) {
     if (saving) return;
@@ -210,9 +219,8 @@ function SharingLogExport({ api }: { api: Pick<Api, "exportSharingLog"> }) {
       next = { state: "failed", error: toApiError(caught) };
     }
     setOutcome(next);
-    // The button was disabled while the dialog was open, which loses the keyboard focus: give
-    // it back once it is enabled again. The outcome is announced by the live regions below.
-    setTimeout(() => buttons.current[format]?.focus(), 0);
+    // The outcome is announced by the live regions below; the focus goes back to the button.
+    setRefocus(format);
   }
 
   return (
