@@ -413,12 +413,27 @@ impl Link {
     /// ECONNRESET from a reset queued before the cut). New connections get no answer until the
     /// link is back. Blocks for `duration`: call it from another thread to cut a transfer.
     pub(crate) fn cut(&self, duration: Duration) {
+        self.down_for(duration, || {
+            let far_side = kill_connections(Some(&self.namespace), self.host);
+            if let Err(e) = kill_connections(None, self.far).and(far_side) {
+                panic!("{e}");
+            }
+        });
+    }
+
+    /// Takes the link down for `duration`, then restores it as it was, leaving the connections
+    /// over it alone, as a radio out of reach or a cable pulled and put back does: the wire
+    /// drops every packet (those on their way too), and TCP on either side retransmits until
+    /// the link is back. Blocks for `duration`.
+    pub(crate) fn outage(&self, duration: Duration) {
+        self.down_for(duration, || ());
+    }
+
+    /// The wire drops everything, `meanwhile` runs, and after `duration` the wire carries again.
+    fn down_for(&self, duration: Duration, meanwhile: impl FnOnce()) {
         let mut wire = self.wire();
         wire.send("cut");
-        let far_side = kill_connections(Some(&self.namespace), self.host);
-        if let Err(e) = kill_connections(None, self.far).and(far_side) {
-            panic!("{e}");
-        }
+        meanwhile();
         std::thread::sleep(duration);
         let netem = self.netem.lock().unwrap_or_else(PoisonError::into_inner);
         wire.send(&netem.command());

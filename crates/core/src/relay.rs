@@ -18,6 +18,8 @@ use time::OffsetDateTime;
 
 use crate::coordinator::{CoordinatorError, Desk, PendingRequest, Request};
 
+mod upload;
+
 use crate::identity::Identity;
 use crate::keystore::Home;
 use crate::membership::{Imported, Membership, MembershipError};
@@ -98,6 +100,15 @@ impl RelayError {
 /// The largest answer read from the relay: a roster envelope at its largest (4 MiB of roster,
 /// base64-encoded) fits with room to spare.
 const MAX_ANSWER: u64 = 8 << 20;
+
+/// How long an upload may make no progress (the connection taking no more of the body, or,
+/// once it took all, no answer) before its connection is given up and the upload resumed on a
+/// new one. Two minutes, because the signal lags: the socket takes more only once the relay
+/// acknowledged about half of what it holds (megabytes on a fast link), and after a field link
+/// was down for a few seconds TCP may need half a minute to get going again (32 s seen in
+/// tests/faults.rs); one minute gave up a connection that was recovering. A connection given
+/// up costs what it had in flight and a slow new start.
+pub const TRANSFER_STALL_LIMIT: Duration = Duration::from_secs(120);
 
 /// A join request waiting on the relay, as its list shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -206,8 +217,9 @@ pub struct RelayClient {
     base: String,
     /// Short requests: each must finish within a minute.
     http: Client,
-    /// Uploads and downloads, which may take hours on a field office's link: no overall
-    /// deadline, but a dead connection is noticed by TCP within about half a minute.
+    /// Downloads, which may take hours on a field office's link: no overall deadline, but a
+    /// dead connection is noticed by TCP within about half a minute. (Uploads run on a
+    /// connection of their own, watched for progress: [`Self::patch_upload`].)
     transfer: Client,
 }
 
@@ -232,8 +244,8 @@ impl RelayClient {
             .connect_timeout(Duration::from_secs(15))
             .timeout(None)
             // A receiving side that goes silent (a cut link, a laptop lid closed) is found by
-            // keep-alive probes; a sending side whose bytes stay unacknowledged, by
-            // TCP_USER_TIMEOUT. Either way the transfer fails and is resumed, never stuck.
+            // keep-alive probes; a request that stays unacknowledged, by TCP_USER_TIMEOUT.
+            // Either way the transfer fails and is resumed, never stuck.
             .tcp_keepalive(Duration::from_secs(10))
             .tcp_keepalive_interval(Duration::from_secs(5))
             .tcp_keepalive_retries(4);
@@ -264,9 +276,23 @@ impl RelayClient {
     }
 
     fn unreachable(&self, e: reqwest::Error) -> RelayError {
+        // reqwest's own words are often only "error sending request" or "request or response
+        // body error": the cause that says what happened (a reset, a timeout, a refused
+        // connection) is further down the chain.
+        let e = e.without_url();
+        let mut reason = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(cause) = source {
+            let cause_text = cause.to_string();
+            if !reason.contains(&cause_text) {
+                reason.push_str(": ");
+                reason.push_str(&cause_text);
+            }
+            source = cause.source();
+        }
         RelayError::Unreachable {
             url: self.base.clone(),
-            reason: e.without_url().to_string(),
+            reason,
         }
     }
 
@@ -286,6 +312,11 @@ impl RelayClient {
             .take(MAX_ANSWER + 1)
             .read_to_end(&mut body)
             .map_err(|e| self.protocol(format!("its answer broke off: {e}")))?;
+        self.answer(status, body)
+    }
+
+    /// [`Self::success`] once the answer's body (at most [`MAX_ANSWER`] + 1 bytes) is read.
+    fn answer(&self, status: StatusCode, body: Vec<u8>) -> Result<Vec<u8>, RelayError> {
         if body.len() as u64 > MAX_ANSWER {
             return Err(self.protocol(format!("its answer is larger than {MAX_ANSWER} bytes")));
         }
@@ -588,6 +619,7 @@ impl RelayClient {
 
     /// Appends `len` bytes read from `body` at `offset` (tus PATCH); returns the new offset.
     /// If the connection breaks, the relay keeps what arrived: ask [`Self::upload_offset`].
+    /// A connection that makes no progress for [`TRANSFER_STALL_LIMIT`] is given up.
     pub fn patch_upload(
         &self,
         token: &str,
@@ -596,19 +628,36 @@ impl RelayClient {
         body: impl Read + Send + 'static,
         len: u64,
     ) -> Result<u64, RelayError> {
-        let request = self
-            .bearer(self.transfer.patch(self.upload_url(id)), token)
-            .header("Tus-Resumable", "1.0.0")
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/offset+octet-stream",
-            )
-            .header("Upload-Offset", offset)
-            .body(reqwest::blocking::Body::sized(body, len));
-        let response = request.send().map_err(|e| self.unreachable(e))?;
-        let new_offset = offset_header(&response);
-        self.success(response)?;
-        new_offset.ok_or_else(|| self.protocol("no Upload-Offset in its answer"))
+        let patch = upload::Patch {
+            url: self.upload_url(id),
+            token: token.to_owned(),
+            offset,
+            body: Box::new(body),
+            len,
+        };
+        let answer = match patch.send(TRANSFER_STALL_LIMIT, MAX_ANSWER) {
+            Ok(answer) => answer,
+            Err(upload::Failure::Http(e)) => return Err(self.unreachable(e)),
+            Err(upload::Failure::Stalled(quiet)) => {
+                return Err(RelayError::Unreachable {
+                    url: self.base.clone(),
+                    reason: format!(
+                        "the upload made no progress for {} s, so its connection was given up",
+                        quiet.as_secs()
+                    ),
+                });
+            }
+            Err(upload::Failure::Local(e)) => {
+                return Err(RelayError::Local {
+                    context: "cannot start the upload".into(),
+                    source: e,
+                });
+            }
+        };
+        self.answer(answer.status, answer.body)?;
+        answer
+            .offset
+            .ok_or_else(|| self.protocol("no Upload-Offset in its answer"))
     }
 
     /// Deletes blob (or upload) `id` everywhere (uploader only). `false` when the relay did not

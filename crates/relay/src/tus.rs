@@ -402,6 +402,10 @@ pub async fn patch(
     let mut body = body;
     // Why the body ended, for the debug log: the operator's view of a struggling link.
     let mut ended = "complete";
+    // The longest wait for the next piece of the body, for the same log: how long TCP took to
+    // come back after the link went down (and how close that came to BODY_IDLE).
+    let mut longest_pause = std::time::Duration::ZERO;
+    let mut last_piece = tokio::time::Instant::now();
     let outcome: Result<(), AppError> = async {
         loop {
             // A cut connection ends the body early; what arrived is kept (below). So does a
@@ -420,6 +424,8 @@ pub async fn patch(
                     break;
                 }
             };
+            longest_pause = longest_pause.max(last_piece.elapsed());
+            last_piece = tokio::time::Instant::now();
             let Ok(data) = frame.into_data() else {
                 continue;
             };
@@ -489,6 +495,7 @@ pub async fn patch(
         from = upload.offset,
         received = written,
         ended,
+        longest_pause_ms = longest_pause.as_millis(),
         "upload body received"
     );
     if new_offset == upload.length {
@@ -518,7 +525,16 @@ async fn record_offset(state: &AppState, id: &str, offset: u64) -> Result<(), Ap
 }
 
 /// How long a PATCH body may stay silent before it is treated as cut (keeping what arrived).
-const BODY_IDLE: std::time::Duration = std::time::Duration::from_secs(20);
+///
+/// Long enough for TCP to come back by itself after a field link was down for a few seconds:
+/// with a 600 ms round trip and 10 % loss, the retransmission timer has backed off to several
+/// seconds by then, and recovering the lost window takes several round trips (bodies silent for
+/// up to 32 s came back in tests/faults.rs; at 20 s, two of three 3-second outages ended the
+/// body). A body ended here is resumed by the client on a new connection, which loses what the
+/// old one had in flight and starts again slowly; meanwhile a stale body holds its upload (423)
+/// at most this long against a resumed one. The client's own limit is longer (its signal of
+/// progress lags), so on a live link the relay's answer is what ends a longer silence.
+const BODY_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// One PATCH at a time per upload: two writers at one offset would interleave bytes.
 struct Busy {
