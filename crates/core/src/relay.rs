@@ -18,12 +18,12 @@ use time::OffsetDateTime;
 
 use crate::coordinator::{CoordinatorError, Desk, PendingRequest, Request};
 
-mod upload;
-
 use crate::identity::Identity;
 use crate::keystore::Home;
 use crate::membership::{Imported, Membership, MembershipError};
 use crate::passphrase::Passphrase;
+
+mod upload;
 
 /// Why talking to the relay failed. Each message says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -610,7 +610,7 @@ impl RelayClient {
         if response.status() == StatusCode::NOT_FOUND {
             return Ok(None);
         }
-        let offset = offset_header(&response);
+        let offset = offset_header(response.headers());
         self.success(response)?;
         offset
             .map(Some)
@@ -760,9 +760,9 @@ impl RelayClient {
     }
 }
 
-fn offset_header(response: &Response) -> Option<u64> {
-    response
-        .headers()
+/// The `Upload-Offset` of an answer, if it is a number.
+fn offset_header(headers: &reqwest::header::HeaderMap) -> Option<u64> {
+    headers
         .get("Upload-Offset")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok())

@@ -112,11 +112,7 @@ impl Patch {
         let mut response = watched(request, &progress, stall_limit)
             .await?
             .map_err(Failure::Http)?;
-        let offset = response
-            .headers()
-            .get("Upload-Offset")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok());
+        let offset = super::offset_header(response.headers());
         let status = response.status();
         let mut body = Vec::new();
         progress.mark();
