@@ -3,9 +3,9 @@
 //! ways, a client killed with SIGKILL mid-upload, a relay killed and restarted mid-upload) or an
 //! emulated bad link between network namespaces (300 ms each way, 10 % loss, cut three times).
 //! Each parcel must resume where it broke off, arrive exactly once and byte for byte; each test
-//! prints what it measured (bytes re-sent, cuts, times) with `eprintln!`, which
-//! `cargo test faults -- --nocapture` shows, and checks the bound on bytes re-sent last, after
-//! the parcel's fate.
+//! prints what it measured (bytes re-sent, cuts, times) with [`measured`], which
+//! `cargo test faults -- --nocapture` shows and `scripts/test` prints at the end of a run, and
+//! checks the bound on bytes re-sent last, after the parcel's fate.
 
 use std::ffi::{OsStr, OsString};
 use std::io::{BufRead, BufReader, Read};
@@ -24,6 +24,25 @@ use crate::util::{Sandbox, sha256_hex, text};
 
 const KIB: u64 = 1 << 10;
 const MIB: u64 = 1 << 20;
+
+/// Prints a test's figures, and adds them to `faults-measured.txt` in the tests' scratch
+/// directory (`target/tmp`), which `scripts/test` shows after the run: the test runner keeps a
+/// passing test's output to itself.
+fn measured(text: &str) {
+    use std::io::Write;
+    eprintln!("{text}");
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("faults-measured.txt");
+    // One write per figure, appended: tests running side by side do not cut into each other.
+    let line = format!("{}\n", text.replace('\n', " "));
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut file| file.write_all(line.as_bytes()));
+    if let Err(e) = written {
+        eprintln!("(not kept in {}: {e})", path.display());
+    }
+}
 
 /// `len` random bytes in a sandbox file: incompressible, so the sealed parcel keeps the size.
 fn random_file(sandbox: &Sandbox, name: &str, len: u64) -> PathBuf {
@@ -262,13 +281,13 @@ fn an_upload_and_a_download_cut_every_megabyte_resume_and_arrive_once_intact() {
     let upstream = proxy.upstream_bytes() - up_before;
     let sent = sent_once(&report, &parcel);
     let resent = number(&sent, "resent_bytes");
-    eprintln!(
+    measured(&format!(
         "upload through the cutting proxy: {size} bytes in {elapsed:.1?}, {upload_cuts} cuts; \
          re-sent {resent} bytes ({:.2} %); the proxy forwarded {upstream} bytes to the relay ({} \
          more than the parcel)",
         percent(resent, size),
         upstream.saturating_sub(size)
-    );
+    ));
     assert_eq!(number(&sent, "size"), size, "{sent}");
     assert_eq!(number(&sent, "sent_bytes"), size + resent, "{sent}");
     assert!(
@@ -311,11 +330,11 @@ fn an_upload_and_a_download_cut_every_megabyte_resume_and_arrive_once_intact() {
     let elapsed = started.elapsed();
     let download_cuts = proxy.cuts() - cuts_before;
     let downstream = proxy.downstream_bytes() - down_before;
-    eprintln!(
+    measured(&format!(
         "download through the cutting proxy: {size} bytes in {elapsed:.1?}, {download_cuts} cuts; \
          the proxy forwarded {downstream} bytes to the IMO ({} more than the parcel)",
         downstream.saturating_sub(size)
-    );
+    ));
     assert_eq!(report.code, Some(0), "{report}");
     let report = report.json();
     assert_received_only(&report, &parcel);
@@ -399,7 +418,7 @@ fn a_client_killed_mid_upload_resumes_where_the_relay_stopped_and_delivers_once(
     let sent = sent_once(&report, &parcel);
     let resent = number(&sent, "resent_bytes");
     let upstream = proxy.upstream_bytes() - before;
-    eprintln!(
+    measured(&format!(
         "kill -9 mid-upload: killed after {killed_after:.1?} with {at_kill} of {size} bytes \
          through the proxy; the outbox said {} confirmed, {} attempts; the resumed sync took \
          {resumed_in:.1?} and reported {resent} bytes re-sent; the proxy forwarded {upstream} \
@@ -408,7 +427,7 @@ fn a_client_killed_mid_upload_resumes_where_the_relay_stopped_and_delivers_once(
         number(&entry, "attempts"),
         upstream.saturating_sub(size),
         percent(upstream.saturating_sub(size), size)
-    );
+    ));
     // The resumed sync sent only what the relay lacked: the killed process's bytes that reached
     // the relay were kept, not sent again.
     assert!(
@@ -459,13 +478,13 @@ fn a_relay_killed_and_restarted_mid_upload_gets_the_parcel_from_an_unattended_sy
     let sent = sent_once(&report, &parcel);
     let resent = number(&sent, "resent_bytes");
     let upstream = proxy.upstream_bytes() - before;
-    eprintln!(
+    measured(&format!(
         "relay killed mid-upload with {on_relay} of {size} bytes in its partial file ({at_kill} \
          through the proxy), back after 2 s ({down_for:.1?} in); the unattended sync finished \
          after {elapsed:.1?}, re-sent {resent} bytes ({:.2} %); the proxy forwarded {upstream} \
          bytes to the relay in all",
         percent(resent, size)
-    );
+    ));
     // A killed relay keeps only the offset it recorded; at worst everything sent before the
     // kill goes again (what the proxy had forwarded, and what still waited in the client's send
     // buffer or the proxy's), never more.
@@ -756,14 +775,14 @@ fn across_the_field_link(test: &str, interruption: Interruption) -> Option<Field
             )
         })
         .collect();
-    eprintln!(
+    measured(&format!(
         "bad link ({FIELD_LINK}; congestion control in the namespace: {congestion}): {size} \
          bytes sent in {elapsed:.1?} by an unattended `sync --watch` ({} pass(es)); {interruption:?} \
          of 3 s {}; re-sent {resent} of {size} bytes ({:.2} %)",
         reports.len(),
         cut_log.join(", "),
         percent(resent, size)
-    );
+    ));
     assert_eq!(cuts.len(), 3, "three cuts: {cuts:?}");
     assert_eq!(number(&sent, "size"), size, "{sent}");
 
@@ -852,12 +871,12 @@ fn a_fifty_megabyte_parcel_crosses_a_lossy_slow_link_whose_connections_die_three
     // more, 9 % of 50 MB, at any speed worth having. On top of that comes what still waited in
     // this computer's socket buffer: counted as re-sent, but it never crossed the link.
     let unsent: u64 = cuts.iter().map(|cut| cut.sender.unsent).sum();
-    eprintln!(
+    measured(&format!(
         "bad link, connections dropped: re-sent {:.2} % of the parcel ({:.2} % without the {unsent} \
          bytes that still waited in the socket buffer at the drops)",
         percent(resent, size),
         percent(resent.saturating_sub(unsent), size)
-    );
+    ));
 }
 
 #[test]
