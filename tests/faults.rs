@@ -683,9 +683,8 @@ fn across_the_field_link(test: &str, interruption: Interruption) -> Option<Field
         // However the reading below ends (a panic included), the cutter stops waiting.
         let _stop = StopOnDrop(&done);
         // Three interruptions of 3 s, when the relay holds a quarter, a half, three quarters.
-        // Every 5 s
-        // it also notes how far the upload got and the sending socket: if the parcel is late,
-        // the failure shows where the time went.
+        // Every 5 s it also notes how far the upload got and the sending socket: if the parcel
+        // is late, the failure shows where the time went.
         let cutter = scope.spawn(|| {
             let mut cuts = Vec::new();
             let mut timeline = Vec::new();
