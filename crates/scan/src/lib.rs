@@ -62,9 +62,19 @@ pub fn scan_file_with(path: &Path, limits: &Limits) -> ScanReport {
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    match File::open(path) {
-        Ok(file) => scan_reader_with(&name, BufReader::with_capacity(64 * 1024, file), limits),
-        Err(error) => fail_closed(&name, &ScanError::Io(error)),
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(error) => return fail_closed(&name, &ScanError::Io(error)),
+    };
+    // A large file is read in parts, one per core (see `input::parts`).
+    let parts = file
+        .metadata()
+        .is_ok_and(|m| m.is_file() && input::parts::worth_it(m.len()))
+        .then_some((path, input::parts::PART_BYTES));
+    let input = BufReader::with_capacity(64 * 1024, file);
+    match scan(&name, input, limits, parts) {
+        Ok(report) => report,
+        Err(error) => fail_closed(&name, &error),
     }
 }
 
@@ -76,7 +86,7 @@ pub fn scan_reader(name: &str, input: impl Read + Seek) -> ScanReport {
 
 /// Scans `input` as a file called `name` within `limits`.
 pub fn scan_reader_with(name: &str, input: impl Read + Seek, limits: &Limits) -> ScanReport {
-    match scan(name, input, limits) {
+    match scan(name, input, limits, None) {
         Ok(report) => report,
         Err(error) => fail_closed(name, &error),
     }
@@ -102,7 +112,14 @@ fn fail_closed(name: &str, error: &ScanError) -> ScanReport {
 /// One sheet's report and the Burmese text it held.
 type Sheet = (SheetReport, ZawgyiCounter);
 
-fn scan(name: &str, mut input: impl Read + Seek, limits: &Limits) -> Result<ScanReport, ScanError> {
+/// Scans `input`; `parts` names the file it reads and a part size when a CSV file of that
+/// size is worth reading in parts.
+fn scan(
+    name: &str,
+    mut input: impl Read + Seek,
+    limits: &Limits,
+    parts: Option<(&Path, u64)>,
+) -> Result<ScanReport, ScanError> {
     let deadline = Deadline::new(limits);
     let (format, warning) = input::detect(name, &mut input)?;
     let mut warnings: Vec<String> = warning.into_iter().collect();
@@ -116,15 +133,26 @@ fn scan(name: &str, mut input: impl Read + Seek, limits: &Limits) -> Result<Scan
                 .collect()
         }
         Format::Csv { prefer_tab } => {
-            let (reader, _) = input::decode::text_reader(input)?;
-            vec![read_csv(
-                name,
-                reader,
-                prefer_tab,
-                limits,
-                &deadline,
-                &mut warnings,
-            )?]
+            let in_parts = match parts {
+                Some((path, part_bytes)) => {
+                    input::parts::read_csv(name, path, prefer_tab, limits, &deadline, part_bytes)?
+                }
+                None => None,
+            };
+            match in_parts {
+                Some((table, outcome)) => vec![csv_sheet(table, &outcome, limits, &mut warnings)],
+                None => {
+                    let (reader, _) = input::decode::text_reader(input)?;
+                    vec![read_csv(
+                        name,
+                        reader,
+                        prefer_tab,
+                        limits,
+                        &deadline,
+                        &mut warnings,
+                    )?]
+                }
+            }
         }
         Format::Text => {
             let (mut reader, _) = input::decode::text_reader(input)?;
@@ -178,6 +206,16 @@ fn read_csv(
         limits,
         deadline,
     )?;
+    Ok(csv_sheet(table, &outcome, limits, warnings))
+}
+
+/// The sheet of a CSV file read into `table`, with the reader's warnings.
+fn csv_sheet(
+    table: Table,
+    outcome: &input::csv::CsvOutcome,
+    limits: &Limits,
+    warnings: &mut Vec<String>,
+) -> Sheet {
     if outcome.truncated_cells > 0 {
         warnings.push(format!(
             "{} cell(s) were longer than the scanner reads ({} bytes); only their beginning was checked.",
@@ -191,15 +229,14 @@ fn read_csv(
         );
     }
     let sheet = table.finish();
-    Ok((sheet.report, sheet.zawgyi))
+    (sheet.report, sheet.zawgyi)
 }
 
 /// Puts the sheets together: the most sensitive sheet's label, reasons most sensitive first.
 fn assemble(name: &str, sheets: Vec<Sheet>, mut warnings: Vec<String>) -> ScanReport {
     let mut zawgyi = ZawgyiCounter::default();
     for (_, counter) in &sheets {
-        zawgyi.burmese_words += counter.burmese_words;
-        zawgyi.marks += counter.marks;
+        zawgyi.add(counter);
     }
     if zawgyi.looks_zawgyi() {
         warnings.push(

@@ -87,44 +87,92 @@ fn trunc1(value: f64) -> f64 {
     (value * 10.0).trunc() / 10.0
 }
 
-/// Up to three distinct masked examples.
+/// Up to three distinct masked examples: the first ones offered.
+///
+/// A large file is read in parts side by side, and each part's examples are put after the
+/// part before with [`Examples::follow`]. For that to give the same examples as one pass, a
+/// part keeps twice as many as are shown (the part before may already hold some of them) and
+/// remembers at which offer each came.
 #[derive(Debug, Default, Clone)]
-pub(crate) struct Examples(Vec<String>, u32);
+pub(crate) struct Examples {
+    /// Distinct examples in the order offered, each with the offer that brought it (from 0).
+    kept: Vec<(String, u32)>,
+    /// Offers taken so far.
+    offers: u32,
+}
 
 impl Examples {
     /// How many examples a finding shows.
     pub(crate) const MAX: usize = 3;
+    /// How many are kept (see the type's documentation).
+    const KEPT: usize = 2 * Self::MAX;
+    /// Offers taken at most: a column of two values never fills the examples, so stop trying
+    /// after a while rather than mask every cell of a million-row file.
+    const OFFERS: u32 = 64;
 
     /// Adds an example, computing the mask only while there is room for it.
     // Inlined: it is offered every cell of a column and, after the first few, only checks.
     #[inline]
     pub(crate) fn offer(&mut self, masked: impl FnOnce() -> String) {
-        // A column of two values never fills three examples: stop trying after a while
-        // rather than mask every cell of a million-row file.
-        if self.0.len() < Self::MAX && self.1 < 64 {
+        if self.kept.len() < Self::KEPT && self.offers < Self::OFFERS {
             self.add(masked());
         }
     }
 
     fn add(&mut self, value: String) {
-        self.1 += 1;
-        if !self.0.contains(&value) {
-            self.0.push(value);
+        let at = self.offers;
+        self.offers += 1;
+        if !self.kept.iter().any(|(kept, _)| *kept == value) {
+            self.kept.push((value, at));
         }
     }
 
-    /// Adds the other's examples while there is room.
+    /// The examples shown.
+    fn shown(&self) -> impl Iterator<Item = &String> {
+        self.kept.iter().take(Self::MAX).map(|(value, _)| value)
+    }
+
+    /// Adds the other's examples while there is room to show them (several findings' examples
+    /// shown as one).
     pub(crate) fn merge(&mut self, other: &Examples) {
-        for example in &other.0 {
-            if self.0.len() < Self::MAX && !self.0.contains(example) {
-                self.0.push(example.clone());
+        for example in other.shown() {
+            if self.kept.len() < Self::MAX && !self.kept.iter().any(|(kept, _)| kept == example) {
+                self.kept.push((example.clone(), self.offers));
             }
         }
     }
 
+    /// Takes the offers made to `later` (the same finding in the next part of the file) as if
+    /// they had been made here, after this part's own.
+    pub(crate) fn follow(&mut self, later: &Examples) {
+        if self.kept.len() >= Self::KEPT {
+            return;
+        }
+        let start = self.offers;
+        for (value, at) in &later.kept {
+            let offer = start + at;
+            if offer >= Self::OFFERS {
+                break;
+            }
+            if !self.kept.iter().any(|(kept, _)| kept == value) {
+                self.kept.push((value.clone(), offer));
+                if self.kept.len() == Self::KEPT {
+                    // Full: one pass would have stopped offering here.
+                    self.offers = offer + 1;
+                    return;
+                }
+            }
+        }
+        self.offers = (start + later.offers).min(Self::OFFERS);
+    }
+
     /// The examples.
     pub(crate) fn into_vec(self) -> Vec<String> {
-        self.0
+        self.kept
+            .into_iter()
+            .take(Self::MAX)
+            .map(|(value, _)| value)
+            .collect()
     }
 }
 
@@ -151,5 +199,32 @@ mod tests {
             examples.offer(|| value.to_string());
         }
         assert_eq!(examples.into_vec(), ["a", "b", "c"]);
+    }
+
+    /// Offers split at every point between two parts give the examples of one pass.
+    #[test]
+    fn examples_of_parts_follow_as_one_pass() {
+        // Repeats, values the first part already holds, and more offers than are taken.
+        let mut offers: Vec<String> = ["a", "b", "a", "a", "c", "b", "d", "e", "f", "g", "h"]
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
+        offers.extend((0..70).map(|i| format!("x{}", i % 2)));
+        offers.extend(["y", "z"].iter().map(|v| v.to_string()));
+        let sequences = [&offers[..], &offers[11..], &offers[..4], &offers[60..]];
+        for sequence in sequences {
+            let mut whole = Examples::default();
+            sequence.iter().for_each(|v| whole.offer(|| v.clone()));
+            for split in 0..=sequence.len() {
+                let (first, second) = sequence.split_at(split);
+                let mut parts = Examples::default();
+                first.iter().for_each(|v| parts.offer(|| v.clone()));
+                let mut later = Examples::default();
+                second.iter().for_each(|v| later.offer(|| v.clone()));
+                parts.follow(&later);
+                assert_eq!(parts.kept, whole.kept, "split at {split}");
+                assert_eq!(parts.offers, whole.offers, "split at {split}");
+            }
+        }
     }
 }

@@ -25,6 +25,12 @@ impl Tally {
         self.count += other.count;
         self.examples.merge(&other.examples);
     }
+
+    /// Takes the matches of `later`, the same tally over the next part of a file.
+    pub(crate) fn follow(&mut self, later: &Tally) {
+        self.count += later.count;
+        self.examples.follow(&later.examples);
+    }
 }
 
 /// What was found in running text.
@@ -64,6 +70,18 @@ impl FreeText {
                 self.upper_pcodes += 1;
             }
         });
+    }
+
+    /// Takes what was found in `later`, the text that came next.
+    pub(crate) fn follow(&mut self, later: &FreeText) {
+        self.phones.follow(&later.phones);
+        self.nrc.follow(&later.nrc);
+        self.names.follow(&later.names);
+        self.emails.follow(&later.emails);
+        self.coords.follow(&later.coords);
+        self.admin4.follow(&later.admin4);
+        self.upper_pcodes += later.upper_pcodes;
+        self.chars += later.chars;
     }
 
     /// Whether anything sensitive was found.

@@ -65,7 +65,13 @@ impl ZawgyiCounter {
         }
     }
 
-    /// Whether the text seen so far looks Zawgyi-encoded.
+    /// Adds what another counter saw (another sheet, or another part of the file).
+    pub(crate) fn add(&mut self, other: &ZawgyiCounter) {
+        self.burmese_words += other.burmese_words;
+        self.marks += other.marks;
+    }
+
+    /// Whether the Burmese text seen looks Zawgyi-encoded.
     pub(crate) fn looks_zawgyi(&self) -> bool {
         self.marks >= 3 && self.marks * 10 >= self.burmese_words
     }

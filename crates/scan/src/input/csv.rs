@@ -400,6 +400,11 @@ impl<'t, S: RowSink> Tokenizer<'t, S> {
         chunk
     }
 
+    /// Whether the next byte starts a row: nothing of a row or cell is pending.
+    fn at_row_start(&self) -> bool {
+        self.state == State::FieldStart && self.column == 0 && self.row.is_empty() && !self.after_cr
+    }
+
     fn finish(mut self) -> CsvOutcome {
         if self.state == State::Quoted {
             self.outcome.unbalanced_quote = true;
@@ -421,30 +426,107 @@ pub(crate) fn read(
     limits: &Limits,
     deadline: &Deadline,
 ) -> Result<CsvOutcome, ScanError> {
-    // A sample to sniff the delimiter, then the sample again and the rest.
-    let mut sample = Vec::with_capacity(64 * 1024);
-    (&mut input)
-        .take(64 * 1024)
-        .read_to_end(&mut sample)
-        .map_err(scan_error)?;
-    let delimiter = sniff_delimiter(&sample, prefer_tab);
+    let (delimiter, sample) = sniff(&mut input, prefer_tab)?;
     let mut tokenizer = Tokenizer::new(delimiter, sink, max_columns, limits);
+    // The sample again, then the rest.
     tokenizer.feed(&sample);
-    // Then the reader's own buffer, chunk by chunk, without copying it.
-    loop {
-        let chunk = input.fill_buf().map_err(scan_error)?;
-        if chunk.is_empty() {
-            break;
-        }
-        let n = chunk.len();
-        tokenizer.feed(chunk);
-        input.consume(n);
-        deadline.check()?;
-    }
+    let stopped = tokenize(&mut tokenizer, &mut input, 0, u64::MAX, deadline)?;
+    debug_assert!(stopped.is_none(), "no limit: read to the end");
     Ok(CsvOutcome {
         delimiter,
         ..tokenizer.finish()
     })
+}
+
+/// The delimiter, sniffed from the first 64 KiB of `input`; and those bytes, which the caller
+/// reads again.
+pub(crate) fn sniff(input: &mut dyn BufRead, prefer_tab: bool) -> Result<(u8, Vec<u8>), ScanError> {
+    let mut sample = Vec::with_capacity(64 * 1024);
+    input
+        .take(64 * 1024)
+        .read_to_end(&mut sample)
+        .map_err(scan_error)?;
+    Ok((sniff_delimiter(&sample, prefer_tab), sample))
+}
+
+/// Where a part of a file read in parts ([`read_part`]) ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PartEnd {
+    /// At the start of a row, at this offset in the file.
+    RowStart(u64),
+    /// At the end of the file.
+    FileEnd,
+}
+
+/// Reads the rows of a part of a CSV file into `sink`: from `start` (an offset in the file,
+/// where `input` is, at the start of a row) up to the first start of a row at or after
+/// `limit`. `delimiter` is the whole file's (see [`sniff`]).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn read_part(
+    input: &mut dyn BufRead,
+    delimiter: u8,
+    sink: &mut impl RowSink,
+    max_columns: usize,
+    limits: &Limits,
+    deadline: &Deadline,
+    start: u64,
+    limit: u64,
+) -> Result<(CsvOutcome, PartEnd), ScanError> {
+    let mut tokenizer = Tokenizer::new(delimiter, sink, max_columns, limits);
+    let end = match tokenize(&mut tokenizer, input, start, limit, deadline)? {
+        Some(at) => PartEnd::RowStart(at),
+        None => {
+            let outcome = tokenizer.finish();
+            return Ok((
+                CsvOutcome {
+                    delimiter,
+                    ..outcome
+                },
+                PartEnd::FileEnd,
+            ));
+        }
+    };
+    let outcome = std::mem::take(&mut tokenizer.outcome);
+    Ok((
+        CsvOutcome {
+            delimiter,
+            ..outcome
+        },
+        end,
+    ))
+}
+
+/// Feeds `input` to the tokenizer, straight from the reader's own buffer (no copy), chunk by
+/// chunk. `offset` is where `input` is in the file. Once at `limit`, it goes on a line at a
+/// time until a row starts, and returns where (`None`: the input ended first).
+fn tokenize<S: RowSink>(
+    tokenizer: &mut Tokenizer<'_, S>,
+    input: &mut dyn BufRead,
+    mut offset: u64,
+    limit: u64,
+    deadline: &Deadline,
+) -> Result<Option<u64>, ScanError> {
+    loop {
+        if offset >= limit && tokenizer.at_row_start() {
+            return Ok(Some(offset));
+        }
+        let chunk = input.fill_buf().map_err(scan_error)?;
+        if chunk.is_empty() {
+            return Ok(None);
+        }
+        let n = if offset >= limit {
+            // A quoted cell holds the line break the part was cut at: read to the next one.
+            memchr::memchr(b'\n', chunk).map_or(chunk.len(), |at| at + 1)
+        } else {
+            chunk
+                .len()
+                .min(usize::try_from(limit - offset).unwrap_or(usize::MAX))
+        };
+        tokenizer.feed(&chunk[..n]);
+        input.consume(n);
+        offset += n as u64;
+        deadline.check()?;
+    }
 }
 
 #[cfg(test)]

@@ -211,8 +211,10 @@ impl<R: Read> Read for Utf16Decoder<R> {
 /// What the first bytes said about the encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Encoding {
-    /// UTF-8 (with or without a BOM, which is skipped).
+    /// UTF-8 without a BOM.
     Utf8,
+    /// UTF-8 after a BOM (three bytes, skipped).
+    Utf8Bom,
     /// UTF-16 little-endian, from its BOM.
     Utf16Le,
     /// UTF-16 big-endian, from its BOM.
@@ -227,7 +229,7 @@ pub(crate) fn text_reader<'a>(
     let mut input = BufReader::with_capacity(64 * 1024, input);
     let head = input.fill_buf()?;
     let (encoding, skip) = if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        (Encoding::Utf8, 3)
+        (Encoding::Utf8Bom, 3)
     } else if head.starts_with(&[0xFF, 0xFE, 0, 0]) || head.starts_with(&[0, 0, 0xFE, 0xFF]) {
         return Err(ScanError::Unsupported("UTF-32 text".into()));
     } else if head.starts_with(&[0xFF, 0xFE]) {
@@ -252,7 +254,7 @@ pub(crate) fn text_reader<'a>(
     };
     input.consume(skip);
     let reader: Box<dyn BufRead + 'a> = match encoding {
-        Encoding::Utf8 => Box::new(Utf8Guard::new(input)),
+        Encoding::Utf8 | Encoding::Utf8Bom => Box::new(Utf8Guard::new(input)),
         Encoding::Utf16Le | Encoding::Utf16Be => {
             let decoder = Utf16Decoder {
                 inner: input,
@@ -268,6 +270,16 @@ pub(crate) fn text_reader<'a>(
         }
     };
     Ok((reader, encoding))
+}
+
+/// Wraps `input`, positioned at `offset` bytes into UTF-8 text (past any byte-order mark) at
+/// the start of a character, like [`text_reader`] does past the mark: a later part of a file
+/// read in parts. Errors give their offsets from the start of the text, as one pass would.
+pub(crate) fn utf8_reader_at<'a>(input: impl Read + 'a, offset: u64) -> Box<dyn BufRead + 'a> {
+    Box::new(Utf8Guard {
+        offset,
+        ..Utf8Guard::new(input)
+    })
 }
 
 #[cfg(test)]

@@ -22,17 +22,41 @@ const DISTINCT_SAMPLE: u64 = 1024;
 const LONG_CELL: usize = 256;
 
 /// Distinct values among the first [`DISTINCT_SAMPLE`] non-empty cells.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Distinct {
     seen: HashSet<u64>,
-    observed: u64,
+    /// The sample's hashes in the order seen, so that the next part of a file read in parts
+    /// fills the sample where this one stopped (see [`Distinct::follow`]).
+    sample: Vec<u64>,
+}
+
+/// The sample in order (the set's order changes from run to run).
+impl std::fmt::Debug for Distinct {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Distinct")
+            .field("sample", &self.sample)
+            .field("distinct", &self.seen.len())
+            .finish()
+    }
 }
 
 impl Distinct {
     fn observe(&mut self, value: &str) {
-        if self.observed < DISTINCT_SAMPLE {
-            self.observed += 1;
-            self.seen.insert(fnv1a(value.as_bytes()));
+        if (self.sample.len() as u64) < DISTINCT_SAMPLE {
+            let hash = fnv1a(value.as_bytes());
+            self.sample.push(hash);
+            self.seen.insert(hash);
+        }
+    }
+
+    /// Fills the sample from `later` (the column in the next part of the file).
+    fn follow(&mut self, later: &Distinct) {
+        for &hash in &later.sample {
+            if (self.sample.len() as u64) >= DISTINCT_SAMPLE {
+                break;
+            }
+            self.sample.push(hash);
+            self.seen.insert(hash);
         }
     }
 
@@ -43,10 +67,10 @@ impl Distinct {
 
     /// Distinct values over values sampled (1.0: every value different).
     pub(crate) fn ratio(&self) -> f64 {
-        if self.observed == 0 {
+        if self.sample.is_empty() {
             0.0
         } else {
-            self.seen.len() as f64 / self.observed as f64
+            self.seen.len() as f64 / self.sample.len() as f64
         }
     }
 }
@@ -826,6 +850,91 @@ impl Column {
             roles,
             ..Column::default()
         }
+    }
+
+    /// Takes the statistics of `later`, this column in the next part of the file, as if its
+    /// cells had been read here after this part's own: the same figures and examples as one
+    /// pass over both parts.
+    pub(crate) fn follow(&mut self, later: &Column) {
+        // Every field, by name: a field added to `Column` and forgotten here fails to compile.
+        let Column {
+            header: _,
+            index: _,
+            roles: _,
+            non_empty,
+            numeric,
+            integers,
+            int_range,
+            code_like_ints,
+            phones,
+            phone_examples,
+            nrc,
+            emails,
+            pcodes,
+            admin4_examples,
+            lat,
+            lon,
+            coord_examples,
+            dates,
+            text,
+            text_words,
+            text_examples,
+            names,
+            name_examples,
+            binary,
+            yes,
+            sex,
+            org_like,
+            vuln_values,
+            none_values,
+            id_examples,
+            free,
+            distinct,
+            pseudonyms,
+            codes,
+        } = later;
+        self.non_empty += non_empty;
+        self.numeric += numeric;
+        self.integers += integers;
+        self.int_range = match (self.int_range, *int_range) {
+            (Some((lo, hi)), Some((later_lo, later_hi))) => {
+                Some((lo.min(later_lo), hi.max(later_hi)))
+            }
+            (range, None) | (None, range) => range,
+        };
+        self.code_like_ints += code_like_ints;
+        for (count, later) in self.phones.iter_mut().zip(phones) {
+            *count += later;
+        }
+        for (examples, later) in self.phone_examples.iter_mut().zip(phone_examples) {
+            examples.follow(later);
+        }
+        self.nrc.follow(nrc);
+        self.emails.follow(emails);
+        for (count, later) in self.pcodes.iter_mut().zip(pcodes) {
+            *count += later;
+        }
+        self.admin4_examples.follow(admin4_examples);
+        self.lat = (self.lat.0 + lat.0, self.lat.1 + lat.1);
+        self.lon = (self.lon.0 + lon.0, self.lon.1 + lon.1);
+        self.coord_examples.follow(coord_examples);
+        self.dates += dates;
+        self.text += text;
+        self.text_words += text_words;
+        self.text_examples.follow(text_examples);
+        self.names = (self.names.0 + names.0, self.names.1 + names.1);
+        self.name_examples.follow(name_examples);
+        self.binary += binary;
+        self.yes += yes;
+        self.sex += sex;
+        self.org_like += org_like;
+        self.vuln_values += vuln_values;
+        self.none_values += none_values;
+        self.id_examples.follow(id_examples);
+        self.free.follow(free);
+        self.distinct.follow(distinct);
+        self.pseudonyms += pseudonyms;
+        self.codes += codes;
     }
 
     /// The name the report uses for the column.

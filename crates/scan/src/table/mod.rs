@@ -225,6 +225,69 @@ impl Table {
         }
     }
 
+    /// A table for a later part of a file read in parts: every row is a data row (the header
+    /// is in the first part), and it will be put after the part before with
+    /// [`Table::follow`].
+    pub(crate) fn part(max_columns: usize) -> Table {
+        Table {
+            started: true,
+            ..Table::new("", max_columns)
+        }
+        .on_this_thread()
+    }
+
+    /// Reads the columns on the thread that gives the rows, with no workers: the parts of a
+    /// file read in parts already keep every core busy.
+    pub(crate) fn on_this_thread(mut self) -> Table {
+        self.workers = 1;
+        self
+    }
+
+    /// Whether the header has been settled and rows are read as data (the first part of a
+    /// file read in parts must have got this far before later parts can follow it).
+    pub(crate) fn is_started(&self) -> bool {
+        self.started
+    }
+
+    /// Reads every row given so far into the columns, and lets go of what only reading needs
+    /// (the memos, the batches): a part waiting to be put after the part before holds only
+    /// its statistics.
+    pub(crate) fn read_all(&mut self) {
+        self.ensure_read();
+        self.memos = Vec::new();
+        self.batch = Batch::default();
+        self.spare = None;
+    }
+
+    /// Reads the rows gathered and waits for the batch in flight.
+    fn ensure_read(&mut self) {
+        self.flush();
+        self.settle();
+    }
+
+    /// Takes `later`, the table of the next part of the file, as if its rows had been read
+    /// here after this part's own: the same report as one pass over both.
+    pub(crate) fn follow(&mut self, mut later: Table) {
+        debug_assert!(
+            self.started,
+            "a part follows a table whose header is settled"
+        );
+        self.ensure_read();
+        later.ensure_read();
+        for (i, column) in std::mem::take(&mut later.columns).into_iter().enumerate() {
+            match self.columns.get_mut(i) {
+                Some(mine) => mine.follow(&column),
+                None => self.columns.push(column),
+            }
+        }
+        self.lasts.resize_with(self.columns.len(), Last::default);
+        self.costs.resize(self.columns.len(), 0);
+        self.width = self.width.max(later.width);
+        self.rows += later.rows;
+        self.overflow.follow(&later.overflow);
+        self.zawgyi.add(&later.zawgyi);
+    }
+
     /// Reads one row (at most `max_columns` cells; see [`Table::push_extra_cell`]).
     pub(crate) fn push_row(&mut self, cells: Vec<String>) {
         if self.started {
@@ -293,7 +356,10 @@ impl Table {
             .columns
             .resize_with(self.columns.len(), Cells::default);
         let workers = self.workers.min(self.columns.len());
-        if batch.bytes < PARALLEL_BYTES || workers == 0 {
+        if batch.bytes < PARALLEL_BYTES || workers <= 1 {
+            if self.memos.is_empty() {
+                self.memos.push(Memo::default());
+            }
             let memo = &mut self.memos[0];
             for ((column, last), cells) in self
                 .columns
@@ -396,8 +462,7 @@ impl Table {
             for (i, nanos) in share.costs {
                 self.costs[i] += nanos.max(1);
             }
-            self.zawgyi.burmese_words += share.zawgyi.burmese_words;
-            self.zawgyi.marks += share.zawgyi.marks;
+            self.zawgyi.add(&share.zawgyi);
             columns.extend(share.columns);
             self.memos.push(share.memo);
         }
@@ -516,6 +581,9 @@ impl Table {
             if i >= self.lasts.len() {
                 self.lasts.resize_with(i + 1, Last::default);
             }
+            if self.memos.is_empty() {
+                self.memos.push(Memo::default());
+            }
             self.columns[i].observe(
                 cell,
                 &mut self.zawgyi,
@@ -523,6 +591,16 @@ impl Table {
                 &mut self.lasts[i],
             );
         }
+    }
+
+    /// Everything the table has counted, for tests that compare two ways of reading a file.
+    #[cfg(test)]
+    pub(crate) fn statistics(&mut self) -> String {
+        self.ensure_read();
+        format!(
+            "rows {}, width {}, columns {:#?}, overflow {:?}, preamble {:?}, zawgyi {:?}",
+            self.rows, self.width, self.columns, self.overflow, self.preamble, self.zawgyi
+        )
     }
 
     /// Ends the table: the sheet's findings and label.
