@@ -11,9 +11,12 @@ pub(crate) const LON: std::ops::RangeInclusive<f64> = 92.0..=102.0;
 
 /// A decimal number and how many digits follow its point: `21.53581` → (21.53581, 5).
 pub(crate) fn parse_decimal(text: &str) -> Option<(f64, u8)> {
-    let text = text.trim();
+    let text = super::trim(text);
     let unsigned = text.strip_prefix('-').unwrap_or(text);
-    let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let (int, frac) = match memchr::memchr(b'.', unsigned.as_bytes()) {
+        Some(dot) => (&unsigned[..dot], &unsigned[dot + 1..]),
+        None => (unsigned, ""),
+    };
     if int.is_empty() || int.len() > 15 || !int.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }

@@ -14,3 +14,14 @@ pub(crate) mod phone;
 pub(crate) mod places;
 pub(crate) mod text;
 pub(crate) mod zawgyi;
+
+/// `text` without surrounding white space, as [`str::trim`] gives it. Most values have none
+/// (cells are trimmed once, then handed from one detector to the next), and checking the two
+/// end bytes first skips the character-by-character trim.
+pub(crate) fn trim(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => text,
+        (None, _) | (_, None) => text,
+        _ => text.trim(),
+    }
+}

@@ -246,7 +246,7 @@ fn burmese_syllable_name(text: &str) -> bool {
 
 /// Whether a whole cell looks like a person's name, and how surely.
 pub(crate) fn classify_cell(cell: &str) -> Option<Strength> {
-    let cell = cell.trim();
+    let cell = super::trim(cell);
     if cell.is_empty() || cell.len() > 80 {
         return None;
     }

@@ -162,7 +162,7 @@ pub(crate) fn classify_digits(cell: &str) -> Option<Phone> {
 /// The phone number a whole cell holds, if it holds nothing else (several numbers separated by
 /// `/`, `,` or `;` count as one: the strongest).
 pub(crate) fn classify_cell(cell: &str) -> Option<Phone> {
-    let cell = cell.trim();
+    let cell = super::trim(cell);
     if cell.len() > 64 || count_digits(cell) < 7 {
         return None;
     }
@@ -181,7 +181,7 @@ pub(crate) fn classify_cell(cell: &str) -> Option<Phone> {
     let mut best: Option<Phone> = None;
     for part in normalised
         .split([',', ';', '/', '&', '\n'])
-        .filter(|part| !part.trim().is_empty())
+        .filter(|part| !super::trim(part).is_empty())
     {
         let phone = classify_number(part)?;
         if best.as_ref().is_none_or(|b| phone.strength >= b.strength) {

@@ -7,7 +7,7 @@
 /// The admin level a P-code names: 1 state/region, 2 district, 3 township, 4 village tract,
 /// ward or town (and anything finer).
 pub(crate) fn level(code: &str) -> Option<u8> {
-    let code = code.trim();
+    let code = super::trim(code);
     let bytes = code.as_bytes();
     if bytes.len() < 6 || bytes.len() > 20 || !bytes[..3].eq_ignore_ascii_case(b"MMR") {
         return None;

@@ -11,7 +11,7 @@ use crate::detect::nrc::Nrc;
 use crate::detect::phone::{self, Phone, Strength as PhoneStrength};
 use crate::detect::text::{FreeText, Tally};
 use crate::detect::zawgyi::ZawgyiCounter;
-use crate::detect::{email, names, nrc, places};
+use crate::detect::{email, names, nrc, places, trim};
 
 /// How many non-empty values of a column feed the uniqueness estimate. Enough to tell an id
 /// column (all distinct) from a categorical one (a handful of values); bounded so that a
@@ -113,12 +113,15 @@ fn same(a: &str, b: &str) -> bool {
 
 /// A number as people write it: `1250`, `-3.5`, `12,500,000`, `75%`; with its decimals.
 pub(crate) fn parse_number(text: &str) -> Option<(f64, u8)> {
-    let text = text.trim();
-    let text = text.strip_suffix('%').unwrap_or(text).trim_end();
+    let text = trim(text);
+    let text = match text.strip_suffix('%') {
+        Some(number) => number.trim_end(),
+        None => text,
+    };
     if text.is_empty() || text.len() > 32 {
         return None;
     }
-    if text.contains(',') {
+    if text.as_bytes().contains(&b',') {
         // Thousands separators only: 1-3 digits, then groups of three.
         let (int, frac) = text.split_once('.').unwrap_or((text, ""));
         let int = int.strip_prefix('-').unwrap_or(int);
@@ -136,8 +139,19 @@ pub(crate) fn parse_number(text: &str) -> Option<(f64, u8)> {
 /// Whether a cell is a date: `2026-01-27`, `27/01/2026`, `27.01.2026`, `2026/1/27 10:00`,
 /// `27-Jan-2026`, `Jan 2026`.
 pub(crate) fn is_date(text: &str) -> bool {
-    let text = text.trim();
+    let text = trim(text);
     if text.len() < 6 || text.len() > 32 {
+        return false;
+    }
+    if let Some(date) = numeric_date(text.as_bytes()) {
+        return date;
+    }
+    // Both forms below start with a number (a leading `+` parses as one) or, the second, with
+    // a month's name: anything else (`HH-0001-01`, a word) is settled by its first bytes.
+    let first = text.as_bytes()[0];
+    let first_word = text.bytes().find(|b| !matches!(b, b' ' | b'-' | b','));
+    let numeric = first.is_ascii_digit() || first == b'+';
+    if !numeric && !first_word.is_some_and(|b| b"jfmasondJFMASOND".contains(&b)) {
         return false;
     }
     let head = text.split(['T', ' ']).next().unwrap_or(text);
@@ -176,6 +190,41 @@ pub(crate) fn is_date(text: &str) -> bool {
         count += 1;
     }
     count == 2 && month(words[0]) && words[1].len() == 4 && words[1].parse::<u32>().is_ok()
+}
+
+/// [`is_date`] for the common all-digit forms, `2026-01-27` and `27/01/2026` (any of `-`, `/`,
+/// `.` between the parts), read byte by byte; `None` for any other text.
+fn numeric_date(bytes: &[u8]) -> Option<bool> {
+    let number = |part: &[u8]| {
+        part.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| part.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')))
+    };
+    let separator = |b: u8| matches!(b, b'-' | b'/' | b'.');
+    let year = |n: u32| (1900..=2100).contains(&n);
+    let small = |n: u32| (1..=31).contains(&n);
+    match bytes.len() {
+        10 if separator(bytes[4]) && separator(bytes[7]) => {
+            let (y, m, d) = (
+                number(&bytes[..4])?,
+                number(&bytes[5..7])?,
+                number(&bytes[8..])?,
+            );
+            // Not a date of the first form: the others need a first part of at most two
+            // digits, or two words, which this is not.
+            Some(year(y) && small(m) && small(d))
+        }
+        10 if separator(bytes[2]) && separator(bytes[5]) => {
+            let (d, m, y) = (
+                number(&bytes[..2])?,
+                number(&bytes[3..5])?,
+                number(&bytes[6..])?,
+            );
+            // The second form (a first part of four digits is not the first form).
+            Some(small(d) && small(m) && year(y))
+        }
+        _ => None,
+    }
 }
 
 fn month(word: &str) -> bool {
@@ -424,16 +473,6 @@ impl Memo {
                 computed
             }
         }
-    }
-}
-
-/// `text` without surrounding white space; most cells have none, and checking the ends first
-/// avoids the character-by-character trim.
-fn trim(text: &str) -> &str {
-    match (text.as_bytes().first(), text.as_bytes().last()) {
-        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => text,
-        (None, _) | (_, None) => text,
-        _ => text.trim(),
     }
 }
 
@@ -699,7 +738,9 @@ impl Kind {
             None
         };
         let number = if shape.digits == cell.len() && cell.len() <= 15 {
-            cell.parse::<f64>().ok().map(|v| (v, 0))
+            // Up to 15 digits fit a u64 and convert to f64 exactly: what parsing as f64 gives.
+            let value = cell.bytes().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+            Some((value as f64, 0))
         } else if letters == 0 && digits > 0 {
             parse_number(&normalise_digits(cell))
         } else {
@@ -1161,6 +1202,95 @@ mod tests {
             column.observe(v, &mut zawgyi, &mut memo, &mut last);
         }
         column
+    }
+
+    /// `is_date` as it was before its shortcuts (`numeric_date`, the first-byte check): the
+    /// shortcuts must not change a single answer.
+    fn is_date_without_shortcuts(text: &str) -> bool {
+        let text = text.trim();
+        if text.len() < 6 || text.len() > 32 {
+            return false;
+        }
+        let head = text.split(['T', ' ']).next().unwrap_or(text);
+        let parts: Vec<&str> = head.split(['-', '/', '.']).collect();
+        if parts.len() == 3 && parts.iter().all(|p| !p.is_empty()) {
+            let year = |p: &str| {
+                p.len() == 4 && p.parse::<u32>().is_ok_and(|y| (1900..=2100).contains(&y))
+            };
+            let small =
+                |p: &str| p.len() <= 2 && p.parse::<u32>().is_ok_and(|n| (1..=31).contains(&n));
+            if (year(parts[0]) && small(parts[1]) && small(parts[2]))
+                || (small(parts[0])
+                    && (small(parts[1]) || month(parts[1]))
+                    && (year(parts[2]) || (parts[2].len() == 2 && parts[2].parse::<u32>().is_ok())))
+            {
+                return true;
+            }
+        }
+        let words: Vec<&str> = text
+            .split([' ', '-', ','])
+            .filter(|w| !w.is_empty())
+            .collect();
+        words.len() == 2
+            && month(words[0])
+            && words[1].len() == 4
+            && words[1].parse::<u32>().is_ok()
+    }
+
+    #[test]
+    fn the_date_shortcuts_answer_as_the_rules_do() {
+        let samples = [
+            "2026-01-27",
+            "2026/1/27 10:00",
+            "27.01.2026",
+            "27-Jan-2026",
+            "Jan 2026",
+            "-Jan 2026",
+            "+1-+2-2024",
+            "1999-12-31",
+            "2101-01-01",
+            "2025-13-01",
+            "2025-00-10",
+            "31/12/1899",
+            "HH-150001-001",
+            "12-34-5678",
+            "0000-00-00",
+            "2025-11/22",
+            "27/01-2026",
+            "R0000123",
+            "12.345.678",
+            "95.123456",
+            "September 2024",
+            " 2026-01-27 ",
+            "T2026-01-27",
+        ];
+        for sample in samples {
+            assert_eq!(
+                is_date(sample),
+                is_date_without_shortcuts(sample),
+                "{sample:?}"
+            );
+        }
+        // And strings put together from the pieces dates are made of: runs of digits (years,
+        // days, out-of-range ones), separators, month names, other words.
+        let pieces = [
+            "2026", "1899", "2100", "27", "1", "00", "13", "31", "32", "123", "-", "/", ".", " ",
+            ",", "T", "+", "Jan", "sep", "Sept", "x", "HH",
+        ];
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut dates = 0;
+        for _ in 0..300_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let count = 1 + (state % 6) as usize;
+            let text: String = (0..count)
+                .map(|i| pieces[(state >> (5 * i + 8)) as usize % pieces.len()])
+                .collect();
+            assert_eq!(is_date(&text), is_date_without_shortcuts(&text), "{text:?}");
+            dates += usize::from(is_date(&text));
+        }
+        assert!(dates > 500, "only {dates} dates among the strings tried");
     }
 
     #[test]
