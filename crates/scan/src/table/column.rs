@@ -1,8 +1,6 @@
 //! Per-column statistics, kept in constant memory whatever the number of rows: counters, a
 //! bounded set of hashes for uniqueness, and a few masked examples per kind of finding.
 
-use std::collections::HashSet;
-
 use crate::detect::coords::{self, LAT, LON};
 use crate::detect::digits::{count_digits, normalise_digits};
 use crate::detect::header::Roles;
@@ -21,48 +19,33 @@ const DISTINCT_SAMPLE: u64 = 1024;
 /// Cells longer than this are read as running text, not as one value.
 const LONG_CELL: usize = 256;
 
-/// Distinct values among the first [`DISTINCT_SAMPLE`] non-empty cells.
-#[derive(Default)]
+/// Distinct values among the first [`DISTINCT_SAMPLE`] non-empty cells: their hashes in the
+/// order seen, so that the next part of a file read in parts fills the sample where this one
+/// stopped (see [`Distinct::follow`]). Counted when asked, once per column at the end.
+#[derive(Debug, Default)]
 pub(crate) struct Distinct {
-    seen: HashSet<u64>,
-    /// The sample's hashes in the order seen, so that the next part of a file read in parts
-    /// fills the sample where this one stopped (see [`Distinct::follow`]).
     sample: Vec<u64>,
-}
-
-/// The sample in order (the set's order changes from run to run).
-impl std::fmt::Debug for Distinct {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Distinct")
-            .field("sample", &self.sample)
-            .field("distinct", &self.seen.len())
-            .finish()
-    }
 }
 
 impl Distinct {
     fn observe(&mut self, value: &str) {
         if (self.sample.len() as u64) < DISTINCT_SAMPLE {
-            let hash = fnv1a(value.as_bytes());
-            self.sample.push(hash);
-            self.seen.insert(hash);
+            self.sample.push(fnv1a(value.as_bytes()));
         }
     }
 
     /// Fills the sample from `later` (the column in the next part of the file).
     fn follow(&mut self, later: &Distinct) {
-        for &hash in &later.sample {
-            if (self.sample.len() as u64) >= DISTINCT_SAMPLE {
-                break;
-            }
-            self.sample.push(hash);
-            self.seen.insert(hash);
-        }
+        let room = (DISTINCT_SAMPLE as usize).saturating_sub(self.sample.len());
+        self.sample.extend(later.sample.iter().take(room).copied());
     }
 
     /// Distinct values seen in the sample.
     pub(crate) fn count(&self) -> u64 {
-        self.seen.len() as u64
+        let mut hashes = self.sample.clone();
+        hashes.sort_unstable();
+        hashes.dedup();
+        hashes.len() as u64
     }
 
     /// Distinct values over values sampled (1.0: every value different).
@@ -70,7 +53,7 @@ impl Distinct {
         if self.sample.is_empty() {
             0.0
         } else {
-            self.seen.len() as f64 / self.sample.len() as f64
+            self.count() as f64 / self.sample.len() as f64
         }
     }
 }
