@@ -11,8 +11,8 @@
 use std::fs::File;
 use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError, mpsc};
 
 use crate::error::ScanError;
 use crate::input::Deadline;
@@ -32,8 +32,70 @@ pub(crate) fn worth_it(len: u64) -> bool {
     len >= 2 * PART_BYTES && cores() > 1
 }
 
+/// The most threads reading parts at once: each holds a part's batches and memo (a few MB),
+/// so memory must not grow with the machine's cores without bound.
+const MAX_THREADS: usize = 8;
+
 fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// How far ahead of the part being put in place threads may read. Parts read ahead wait with
+/// their statistics; a slow first part (rows of huge cells before the header) must not let the
+/// rest of the file pile up behind it, so memory stays flat whatever the file's size.
+struct Window {
+    progress: Mutex<Progress>,
+    moved: Condvar,
+    size: usize,
+}
+
+struct Progress {
+    /// Parts put in place (or passed over) so far.
+    joined: usize,
+    /// Whether reading has stopped (an error, or the end).
+    stopped: bool,
+}
+
+impl Window {
+    fn new(size: usize) -> Window {
+        Window {
+            progress: Mutex::new(Progress {
+                joined: 0,
+                stopped: false,
+            }),
+            moved: Condvar::new(),
+            size,
+        }
+    }
+
+    /// Waits until part `k` may be read; `false` once reading has stopped.
+    fn enter(&self, k: usize) -> bool {
+        let mut progress = self.progress.lock().unwrap_or_else(PoisonError::into_inner);
+        while !progress.stopped && k >= progress.joined + self.size {
+            progress = self
+                .moved
+                .wait(progress)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        !progress.stopped
+    }
+
+    /// Notes that the parts before `k` are in place.
+    fn joined(&self, k: usize) {
+        self.progress
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .joined = k;
+        self.moved.notify_all();
+    }
+
+    fn stop(&self) {
+        self.progress
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .stopped = true;
+        self.moved.notify_all();
+    }
 }
 
 /// One part, read.
@@ -120,18 +182,19 @@ pub(crate) fn read_csv(
         limits,
         deadline,
     };
+    let threads = cores().clamp(1, MAX_THREADS).min(starts.len());
     let next = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
+    let window = Window::new(threads);
     let (send, receive) = mpsc::channel::<(usize, Result<Part, ScanError>)>();
     std::thread::scope(|scope| {
         let mut spawned = 0;
-        for _ in 0..cores().min(starts.len()) {
-            let (send, next, stop, starts, reading) =
-                (send.clone(), &next, &stop, &starts, &reading);
+        for _ in 0..threads {
+            let (send, next, window, starts, reading) =
+                (send.clone(), &next, &window, &starts, &reading);
             let worker = move || {
                 loop {
                     let k = next.fetch_add(1, Ordering::Relaxed);
-                    if k >= starts.len() || stop.load(Ordering::Relaxed) {
+                    if k >= starts.len() || !window.enter(k) {
                         break;
                     }
                     let limit = starts.get(k + 1).copied().unwrap_or(u64::MAX);
@@ -162,9 +225,9 @@ pub(crate) fn read_csv(
         if spawned == 0 {
             return Ok(None);
         }
-        let joined = join(&reading, &starts, &receive);
+        let joined = join(&reading, &starts, &receive, &window);
         // On an error, parts not yet begun are not begun.
-        stop.store(true, Ordering::Relaxed);
+        window.stop();
         drop(receive);
         joined.map(Some)
     })
@@ -175,6 +238,7 @@ fn join(
     reading: &Reading<'_>,
     starts: &[u64],
     receive: &mpsc::Receiver<(usize, Result<Part, ScanError>)>,
+    window: &Window,
 ) -> Result<(Table, CsvOutcome), ScanError> {
     let mut arrived: Vec<Option<Result<Part, ScanError>>> = starts.iter().map(|_| None).collect();
     let mut take = |k: usize| -> Result<Part, ScanError> {
@@ -203,6 +267,7 @@ fn join(
         return Ok((table, outcome));
     }
     for k in 1..starts.len() {
+        window.joined(k);
         // The part before ended with the file: what follows was guessed inside a cell.
         let PartEnd::RowStart(at) = end else {
             break;
@@ -410,6 +475,29 @@ mod tests {
         assert_same("tight.csv", awkward.file(300, "\n").as_bytes(), &tight);
         let titled = format!("Title\n\nNotes\n{}", awkward.file(100, "\n"));
         assert_same("titled.csv", titled.as_bytes(), &limits);
+    }
+
+    #[test]
+    fn threads_read_at_most_a_window_ahead_of_the_parts_put_in_place() {
+        use std::time::Duration;
+        let window = Window::new(2);
+        assert!(window.enter(0) && window.enter(1));
+        std::thread::scope(|scope| {
+            let window = &window;
+            let (entered, receive) = mpsc::channel();
+            scope.spawn(move || entered.send(window.enter(2)).unwrap());
+            // Part 2 waits while part 0 is not in place…
+            assert!(receive.recv_timeout(Duration::from_millis(200)).is_err());
+            // …and is read once it is.
+            window.joined(1);
+            assert_eq!(receive.recv_timeout(Duration::from_secs(10)), Ok(true));
+            // Once reading stops, a waiting thread gives up.
+            let (entered, receive) = mpsc::channel();
+            scope.spawn(move || entered.send(window.enter(9)).unwrap());
+            assert!(receive.recv_timeout(Duration::from_millis(200)).is_err());
+            window.stop();
+            assert_eq!(receive.recv_timeout(Duration::from_secs(10)), Ok(false));
+        });
     }
 
     #[test]
