@@ -1,6 +1,6 @@
-//! A large CSV file read in parts side by side, one thread per core. Each part's rows go to a
-//! table of its own; the tables are then put after one another into the first part's, which
-//! gives the report one pass would give (see [`Table::follow`]).
+//! A large CSV file read in parts side by side, one thread per core (at most eight). Each
+//! part's rows go to a table of its own; the tables are then put after one another into the
+//! first part's, which gives the report one pass would give (see [`Table::follow`]).
 //!
 //! Where a part starts is a guess: after the first line break at or past a fixed offset. A
 //! quoted cell may hold a line break, so each guess is checked: the part before is read on past
