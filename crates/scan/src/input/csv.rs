@@ -8,6 +8,7 @@ use std::io::{BufRead, Read};
 use crate::error::ScanError;
 use crate::input::Deadline;
 use crate::input::decode::scan_error;
+use crate::input::marks::Marks;
 use crate::limits::Limits;
 use crate::table::Table;
 
@@ -126,7 +127,7 @@ impl RowSink for Table {
     }
 
     fn row_ref(&mut self, row: &Row<'_>) {
-        self.push_row_ref(row.cells());
+        self.push_row_ref(row.text, row.spans);
     }
 
     fn extra_cell(&mut self, cell: &str) {
@@ -277,13 +278,14 @@ impl<'t, S: RowSink> Tokenizer<'t, S> {
             Ok(text) => text,
             Err(e) => std::str::from_utf8(&chunk[skip..skip + e.valid_up_to()]).unwrap_or_default(),
         };
+        let mut marks = Marks::new(text.as_bytes(), self.delimiter);
         let mut at = 0;
         while at < chunk.len() {
             let row_start =
                 self.state == State::FieldStart && self.column == 0 && self.row.is_empty();
             if row_start
                 && at >= skip
-                && let Some(next) = self.lend_row(text, at - skip)
+                && let Some(next) = self.lend_row(text, at - skip, &mut marks)
             {
                 at = skip + next;
                 continue;
@@ -296,29 +298,35 @@ impl<'t, S: RowSink> Tokenizer<'t, S> {
     /// Lends the row starting at `from` in `text` straight to the sink when it is simple: it
     /// ends inside `text`, no cell is quoted, none is over a limit. Returns where the next row
     /// starts, or `None` (nothing done) for [`Tokenizer::read_row`] to read the row instead.
-    fn lend_row(&mut self, text: &str, from: usize) -> Option<usize> {
+    /// `marks` are `text`'s.
+    fn lend_row(&mut self, text: &str, from: usize, marks: &mut Marks<'_>) -> Option<usize> {
         let bytes = text.as_bytes();
-        if from >= bytes.len() {
-            return None;
-        }
-        // The row's end first, then the delimiters inside it: two searches over the row rather
-        // than one per cell (cells are short; a search costs more to start than to run).
-        let end = from + memchr::memchr2(b'\n', b'\r', &bytes[from..])?;
         self.spans.clear();
+        marks.seek(from);
         let mut start = from;
         let mut row_bytes = 0;
-        let delimiters = memchr::memchr_iter(self.delimiter, &bytes[from..end]).map(|at| from + at);
-        for cell_end in delimiters.chain(std::iter::once(end)) {
-            if bytes[start] == b'"' || self.spans.len() == self.max_columns {
+        let end = loop {
+            let (at, byte) = marks.next()?;
+            if byte == b'"' {
+                // A quote inside an unquoted cell is text; one that opens a cell is not.
+                if at == start {
+                    return None;
+                }
+                continue;
+            }
+            if self.spans.len() == self.max_columns {
                 return None;
             }
-            row_bytes += cell_end - start;
-            if cell_end - start > self.max_cell || row_bytes > self.max_row {
+            row_bytes += at - start;
+            if at - start > self.max_cell || row_bytes > self.max_row {
                 return None;
             }
-            self.spans.push((start, cell_end));
-            start = cell_end + 1;
-        }
+            self.spans.push((start, at));
+            start = at + 1;
+            if byte != self.delimiter {
+                break at;
+            }
+        };
         let mut next = end + 1;
         if bytes[end] == b'\r' {
             if bytes.get(next) == Some(&b'\n') {

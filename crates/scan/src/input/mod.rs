@@ -3,6 +3,7 @@
 
 pub(crate) mod csv;
 pub(crate) mod decode;
+mod marks;
 pub(crate) mod parts;
 pub(crate) mod text;
 pub(crate) mod workbook;
