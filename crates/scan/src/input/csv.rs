@@ -481,20 +481,13 @@ pub(crate) fn read_part(
     limit: u64,
 ) -> Result<(CsvOutcome, PartEnd), ScanError> {
     let mut tokenizer = Tokenizer::new(delimiter, sink, max_columns, limits);
-    let end = match tokenize(&mut tokenizer, input, start, limit, deadline)? {
-        Some(at) => PartEnd::RowStart(at),
-        None => {
-            let outcome = tokenizer.finish();
-            return Ok((
-                CsvOutcome {
-                    delimiter,
-                    ..outcome
-                },
-                PartEnd::FileEnd,
-            ));
-        }
+    let (outcome, end) = match tokenize(&mut tokenizer, input, start, limit, deadline)? {
+        Some(at) => (
+            std::mem::take(&mut tokenizer.outcome),
+            PartEnd::RowStart(at),
+        ),
+        None => (tokenizer.finish(), PartEnd::FileEnd),
     };
-    let outcome = std::mem::take(&mut tokenizer.outcome);
     Ok((
         CsvOutcome {
             delimiter,

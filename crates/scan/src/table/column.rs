@@ -21,7 +21,8 @@ const LONG_CELL: usize = 256;
 
 /// Distinct values among the first [`DISTINCT_SAMPLE`] non-empty cells: their hashes in the
 /// order seen, so that the next part of a file read in parts fills the sample where this one
-/// stopped (see [`Distinct::follow`]). Counted when asked, once per column at the end.
+/// stopped (see [`Distinct::follow`]). Counted when asked (a sorted copy of at most 1024
+/// hashes): a few times per column, when the table is judged.
 #[derive(Debug, Default)]
 pub(crate) struct Distinct {
     sample: Vec<u64>,
@@ -193,8 +194,9 @@ fn numeric_date(bytes: &[u8]) -> Option<bool> {
                 number(&bytes[5..7])?,
                 number(&bytes[8..])?,
             );
-            // Not a date of the first form: the others need a first part of at most two
-            // digits, or two words, which this is not.
+            // `YYYY-MM-DD`: a date exactly when the parts are in range. If they are not, no
+            // other form matches either: those need a first part of at most two digits, or
+            // two words.
             Some(year(y) && small(m) && small(d))
         }
         10 if separator(bytes[2]) && separator(bytes[5]) => {
@@ -203,7 +205,8 @@ fn numeric_date(bytes: &[u8]) -> Option<bool> {
                 number(&bytes[3..5])?,
                 number(&bytes[6..])?,
             );
-            // The second form (a first part of four digits is not the first form).
+            // `DD-MM-YYYY`: a date exactly when the parts are in range; no other form reads
+            // a first part of two digits and a last of four differently.
             Some(small(d) && small(m) && year(y))
         }
         _ => None,
@@ -1381,6 +1384,21 @@ mod tests {
         }
         let got = memo.class("Daw Hla Hla", || class("Daw Hla Hla"));
         assert_eq!(got.name, Some(names::Strength::Strong));
+        // An answer is never another value's: each value gets a class of its own (its number
+        // as the word count), and is asked for again later, short and long values alike.
+        let mut memo = Memo::default();
+        let values: Vec<String> = (0..40_000u32)
+            .map(|i| format!("{i:0width$}", width = [3, 8, 30, 40, 200][i as usize % 5]))
+            .collect();
+        for round in 0..2 {
+            for (i, value) in values.iter().enumerate().skip(round * 7) {
+                let own = TextClass {
+                    words: i as u32,
+                    ..TextClass::CODE
+                };
+                assert_eq!(memo.class(value, || own).words, i as u32, "{value}");
+            }
+        }
     }
 
     #[test]
