@@ -296,9 +296,11 @@ impl<'t, S: RowSink> Tokenizer<'t, S> {
     }
 
     /// Lends the row starting at `from` in `text` straight to the sink when it is simple: it
-    /// ends inside `text`, no cell is quoted, none is over a limit. Returns where the next row
-    /// starts, or `None` (nothing done) for [`Tokenizer::read_row`] to read the row instead.
-    /// `marks` are `text`'s.
+    /// ends inside `text`, none of its cells is over a limit, and a quoted cell holds no doubled
+    /// quote or line break and is followed at once by a delimiter or the row's end (so that
+    /// its text is the slice between its quotes). Returns where the next row starts, or `None`
+    /// (nothing done) for [`Tokenizer::read_row`] to read the row instead. `marks` are
+    /// `text`'s.
     fn lend_row(&mut self, text: &str, from: usize, marks: &mut Marks<'_>) -> Option<usize> {
         let bytes = text.as_bytes();
         self.spans.clear();
@@ -306,22 +308,36 @@ impl<'t, S: RowSink> Tokenizer<'t, S> {
         let mut start = from;
         let mut row_bytes = 0;
         let end = loop {
-            let (at, byte) = marks.next()?;
-            if byte == b'"' {
-                // A quote inside an unquoted cell is text; one that opens a cell is not.
-                if at == start {
+            let (mut at, mut byte) = marks.next()?;
+            let cell = if byte == b'"' {
+                // A quote inside an unquoted cell is text.
+                if at != start {
+                    continue;
+                }
+                // One that opens a cell: the cell runs to the next quote, delimiters and all.
+                let close = loop {
+                    match marks.next()? {
+                        (close, b'"') => break close,
+                        (_, b) if b == self.delimiter => {}
+                        _ => return None,
+                    }
+                };
+                (at, byte) = marks.next()?;
+                if at != close + 1 || byte == b'"' {
                     return None;
                 }
-                continue;
-            }
+                (start + 1, close)
+            } else {
+                (start, at)
+            };
             if self.spans.len() == self.max_columns {
                 return None;
             }
-            row_bytes += at - start;
-            if at - start > self.max_cell || row_bytes > self.max_row {
+            row_bytes += cell.1 - cell.0;
+            if cell.1 - cell.0 > self.max_cell || row_bytes > self.max_row {
                 return None;
             }
-            self.spans.push((start, at));
+            self.spans.push(cell);
             start = at + 1;
             if byte != self.delimiter {
                 break at;
@@ -618,6 +634,31 @@ mod tests {
         assert_eq!(reference.rows, expected);
         assert_eq!(reference.extra, ["5", "6", "dd"]);
         assert_eq!(reference_outcome.truncated_cells, 4);
+
+        // Quoted cells, lent when they can be, and every other form.
+        let text = "\"q,1\",\"\",x\n\"a\"\"b\",c\n\"ab\"cd,e\n\"multi\nline\",z\r\n\"end\"\r\n\
+                    \"0123456789abc\",g\nab\"c,d\n\"\"\"\",\"x\"\"\"\n\"\",\"\"\n\"ဦး,၀\",\"open";
+        let (reference, _) = tokenize(text, 1, &limits);
+        for piece in [2, 3, 5, 7, 13, 64, 10_000] {
+            let (rows, outcome) = tokenize(text, piece, &limits);
+            assert_eq!(rows.rows, reference.rows, "piece {piece}");
+            assert_eq!(rows.extra, reference.extra, "piece {piece}");
+            assert!(outcome.unbalanced_quote, "piece {piece}");
+        }
+        let expected: [&[&str]; 11] = [
+            &["q,1", "", "x"],
+            &["a\"b", "c"],
+            &["abcd", "e"],
+            &["multi\nline", "z"],
+            &["end"],
+            &["0123456789ab", "g"],
+            &["ab\"c", "d"],
+            &["\"", "x\""],
+            &["", ""],
+            &["ဦး,၀", "open"],
+            &[],
+        ];
+        assert_eq!(reference.rows[..10], expected[..10]);
     }
 
     #[test]
