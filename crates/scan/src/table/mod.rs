@@ -27,6 +27,10 @@ const BATCH_BYTES: usize = 1 << 20;
 /// reads its cells from it (measured: 64 and 128 KiB read the benchmark file 4 % faster than
 /// 1 MiB, 256 KiB 3 %).
 const LOCAL_BATCH_BYTES: usize = 128 << 10;
+/// A batch keeps its places as u32 (half the memory of usize). It holds less than its batch
+/// size before a row is added, so any row up to this fits; a longer one (only possible with
+/// limits raised far past the defaults) is read at once instead.
+const MAX_BATCHED_ROW: usize = (u32::MAX / 2) as usize;
 /// Batches smaller than this are read on the reading thread: a thread would cost more than it
 /// saves (the last batch of a small file, or the whole of it).
 const PARALLEL_BYTES: usize = 64 << 10;
@@ -50,7 +54,7 @@ struct Batch {
     text: Arc<String>,
     /// Where each column's cells are in `text`.
     columns: Vec<Cells>,
-    /// Bytes of all cells.
+    /// Bytes of `text`.
     bytes: usize,
     /// Rows gathered.
     rows: usize,
@@ -158,6 +162,8 @@ pub(crate) struct Table {
     workers: usize,
     /// Bytes gathered per batch.
     batch_bytes: usize,
+    /// The longest row a batch takes (see [`Table::push_row_ref`]).
+    max_batched_row: usize,
     /// How long each column took to read the batches so far, in nanoseconds.
     costs: Vec<u64>,
     /// Which worker reads each column.
@@ -220,6 +226,7 @@ impl Table {
                 .map_or(1, |n| n.get())
                 .clamp(1, MAX_WORKERS),
             batch_bytes: BATCH_BYTES,
+            max_batched_row: MAX_BATCHED_ROW,
             costs: Vec::new(),
             owners: Vec::new(),
             shared: 0,
@@ -320,10 +327,7 @@ impl Table {
         }
         let kept = spans.len().min(self.max_columns);
         let (first, last) = (spans[0].0, spans[kept - 1].1);
-        // The batch keeps places as u32 (half the memory of usize): a row of gigabytes, only
-        // possible with limits raised far past the defaults, is read at once instead. The
-        // batch holds less than `batch_bytes` before a row, so any smaller row fits.
-        if last - first > (u32::MAX / 2) as usize {
+        if last - first > self.max_batched_row {
             self.flush();
             self.settle();
             self.observe(cells);
@@ -343,7 +347,7 @@ impl Table {
         if self.batch.columns.len() < spans.len() {
             self.batch.columns.resize_with(spans.len(), Cells::default);
         }
-        let place = |at: usize| u32::try_from(at - first + shift).expect("checked above");
+        let place = |at: usize| u32::try_from(at - first + shift).expect("see MAX_BATCHED_ROW");
         for (cells, &(start, end)) in self.batch.columns.iter_mut().zip(spans) {
             cells.spans.push((place(start), place(end)));
         }
@@ -965,16 +969,19 @@ mod tests {
         let mut lent = Table::new("test", 512);
         let mut owned = Table::new("test", 512);
         let mut local = Table::new("test", 512).on_this_thread();
-        for row in &rows {
+        // Where each cell of a row is.
+        let spans_of = |row: &str| -> Vec<(usize, usize)> {
             let mut start = 0;
-            let spans: Vec<(usize, usize)> = row
-                .split(',')
+            row.split(',')
                 .map(|cell| {
                     let span = (start, start + cell.len());
                     start += cell.len() + 1;
                     span
                 })
-                .collect();
+                .collect()
+        };
+        for row in &rows {
+            let spans = spans_of(row);
             lent.push_row_ref(row, &spans);
             local.push_row_ref(row, &spans);
             owned.push_row(row.split(',').map(str::to_string).collect());
@@ -983,6 +990,15 @@ mod tests {
         let (lent, owned) = (lent.finish().report, owned.finish().report);
         assert_eq!(lent, owned);
         assert_eq!(local.finish().report, owned);
+        // Rows too long for a batch (a 100-byte limit here, gigabytes in use) are read at
+        // once, in order with the batched ones.
+        let mut mixed = Table::new("test", 512).on_this_thread();
+        mixed.max_batched_row = 100;
+        for row in &rows {
+            mixed.push_row_ref(row, &spans_of(row));
+        }
+        assert!(rows.iter().any(|row| row.len() > 100) && rows.iter().any(|row| row.len() <= 100));
+        assert_eq!(mixed.finish().report, owned);
         assert_eq!(lent.rows, 40_000);
     }
 
