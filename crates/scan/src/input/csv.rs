@@ -645,7 +645,7 @@ mod tests {
             assert_eq!(rows.extra, reference.extra, "piece {piece}");
             assert!(outcome.unbalanced_quote, "piece {piece}");
         }
-        let expected: [&[&str]; 11] = [
+        let expected: [&[&str]; 10] = [
             &["q,1", "", "x"],
             &["a\"b", "c"],
             &["abcd", "e"],
@@ -656,9 +656,8 @@ mod tests {
             &["\"", "x\""],
             &["", ""],
             &["ဦး,၀", "open"],
-            &[],
         ];
-        assert_eq!(reference.rows[..10], expected[..10]);
+        assert_eq!(reference.rows, expected);
     }
 
     #[test]
