@@ -54,8 +54,6 @@ struct Batch {
     text: Arc<String>,
     /// Where each column's cells are in `text`.
     columns: Vec<Cells>,
-    /// Bytes of `text`.
-    bytes: usize,
     /// Rows gathered.
     rows: usize,
 }
@@ -351,10 +349,9 @@ impl Table {
         for (cells, &(start, end)) in self.batch.columns.iter_mut().zip(spans) {
             cells.spans.push((place(start), place(end)));
         }
-        self.batch.bytes += last - first;
         self.batch.rows += 1;
         self.width = self.width.max(spans.len());
-        if self.batch.bytes >= self.batch_bytes {
+        if self.batch.text.len() >= self.batch_bytes {
             self.flush();
         }
     }
@@ -380,7 +377,7 @@ impl Table {
             .columns
             .resize_with(self.columns.len(), Cells::default);
         let workers = self.workers.min(self.columns.len());
-        if batch.bytes < PARALLEL_BYTES || workers <= 1 {
+        if batch.text.len() < PARALLEL_BYTES || workers <= 1 {
             if self.memos.is_empty() {
                 self.memos.push(Memo::default());
             }
@@ -520,7 +517,6 @@ impl Table {
         self.spare = Some(Batch {
             text: Arc::new(text),
             columns,
-            bytes: 0,
             rows: 0,
         });
     }
