@@ -251,6 +251,11 @@ pub(crate) fn classify_cell(cell: &str) -> Option<Strength> {
         return None;
     }
     if cell.is_ascii() {
+        // Every word but an honorific must be capitalised, and an honorific is: a cell that
+        // does not start with a capital (item lists, remarks) is no name.
+        if !cell.as_bytes()[0].is_ascii_uppercase() {
+            return None;
+        }
         // Two to five words, kept on the stack.
         let mut words = [""; 5];
         let mut count = 0;
@@ -306,10 +311,28 @@ pub(crate) fn find_in_text(text: &str, mut found: impl FnMut(String)) {
     if text.is_ascii() && !text.bytes().any(|b| b.is_ascii_uppercase()) {
         return;
     }
-    let words: Vec<&str> = text
-        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '"' | '/'))
-        .filter(|w| !w.is_empty())
-        .collect();
+    let split = |c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '"' | '/');
+    // ASCII text without a Latin honorific has no name. An honorific starts with a capital
+    // letter, so only the words starting with one are looked at, found byte by byte.
+    if text.is_ascii() {
+        let bytes = text.as_bytes();
+        let is_split = |b: u8| split(char::from(b));
+        let honorific_at = |at: usize| {
+            let end = bytes[at..]
+                .iter()
+                .position(|&b| is_split(b))
+                .map_or(bytes.len(), |n| at + n);
+            is_honorific(&text[at..end]).is_some()
+        };
+        if !(0..bytes.len()).any(|at| {
+            bytes[at].is_ascii_uppercase()
+                && (at == 0 || is_split(bytes[at - 1]))
+                && honorific_at(at)
+        }) {
+            return;
+        }
+    }
+    let words: Vec<&str> = text.split(split).filter(|w| !w.is_empty()).collect();
     let mut i = 0;
     while i < words.len() {
         let word = words[i];

@@ -191,6 +191,39 @@ pub(crate) fn classify_cell(cell: &str) -> Option<Phone> {
     best
 }
 
+/// Whether `text` (digits normalised) holds seven digits with at most one separator between
+/// two of them: the least a number needs to be a phone (see [`classify_number`]). Most running
+/// text with digits ("rice 25kg;cash 50000 MMK") has none, and is ruled out in one pass
+/// before the number-by-number search.
+fn has_digit_run(text: &str) -> bool {
+    if text.is_ascii() {
+        digit_run_in(text.bytes().map(char::from))
+    } else {
+        digit_run_in(text.chars())
+    }
+}
+
+/// [`has_digit_run`] over the characters of a text.
+fn digit_run_in(chars: impl Iterator<Item = char>) -> bool {
+    let mut digits = 0;
+    let mut after_separator = false;
+    for c in chars {
+        if c.is_ascii_digit() {
+            digits += 1;
+            if digits >= 7 {
+                return true;
+            }
+            after_separator = false;
+        } else if is_separator(c) && !after_separator {
+            after_separator = true;
+        } else {
+            digits = 0;
+            after_separator = false;
+        }
+    }
+    false
+}
+
 /// Words that announce a phone number in running text, so that a weak form after them counts.
 const CONTEXT_WORDS: &[&str] = &[
     "phone",
@@ -213,6 +246,9 @@ pub(crate) fn find_in_text(text: &str, mut found: impl FnMut(Phone)) {
         return;
     }
     let text = normalise_digits(text);
+    if !has_digit_run(&text) {
+        return;
+    }
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut i = 0;
     while i < chars.len() {
@@ -348,5 +384,30 @@ mod tests {
         assert!(in_text("Requirement 959000839 MMK on 2026-01-27, plan HRP-2026-00").is_empty());
         assert!(in_text("id ABC09490627879").is_empty());
         assert!(in_text("the 5123456 households").is_empty());
+        // Numbers split by a separator and a space, or by two separators, are no phone's run.
+        assert!(in_text("call 09 4906 - 27879 or 094,906,278").is_empty());
+        assert_eq!(in_text("+95 9-490(627)879"), ["09490627879"]);
+    }
+
+    #[test]
+    fn the_digit_run_check_keeps_every_phone_it_could_hold() {
+        assert!(has_digit_run("call 09 490 627 879"));
+        assert!(has_digit_run("x1234567"));
+        assert!(has_digit_run("+95\u{a0}9-490(627)879"));
+        assert!(!has_digit_run("123456"));
+        assert!(!has_digit_run("rice 25kg;cash 100000 MMK;blanket 2"));
+        assert!(!has_digit_run("123 - 4567"));
+        assert!(!has_digit_run("12/34/567"));
+        // Whatever the search finds, the check lets through.
+        for text in [
+            "call back 09490627879 after 5pm",
+            "ph: 09 5123456",
+            "+95 9 553 767 242 and 0095 9 553767242",
+            "097-647-525-53; 09 254 235 116",
+            "contact 9761234567",
+        ] {
+            assert!(!in_text(text).is_empty(), "{text}");
+            assert!(has_digit_run(text), "{text}");
+        }
     }
 }

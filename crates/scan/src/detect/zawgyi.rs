@@ -23,6 +23,13 @@ fn is_burmese(c: char) -> bool {
 }
 
 impl ZawgyiCounter {
+    /// The words and marks of `text` alone.
+    pub(crate) fn of(text: &str) -> ZawgyiCounter {
+        let mut counter = ZawgyiCounter::default();
+        counter.observe(text);
+        counter
+    }
+
     /// Counts the words and marks in `text`.
     pub(crate) fn observe(&mut self, text: &str) {
         if text.is_ascii() {

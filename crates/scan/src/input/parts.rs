@@ -19,7 +19,7 @@ use crate::input::Deadline;
 use crate::input::csv::{self, CsvOutcome, PartEnd};
 use crate::input::decode::{self, Encoding};
 use crate::limits::Limits;
-use crate::table::Table;
+use crate::table::{Memo, Table};
 
 /// Bytes per part. Large enough that what a part costs beyond its rows (a thread to hand it
 /// to, a memo to warm up, its columns to put after the part before) is small beside reading
@@ -139,12 +139,13 @@ impl Reading<'_> {
         )
     }
 
-    /// Reads a later part into a table of its own.
-    fn part(&self, start: u64, limit: u64) -> Result<Part, ScanError> {
-        let mut table = Table::part(self.limits.max_columns);
+    /// Reads a later part into a table of its own, with `memo` (the memo of the part this
+    /// thread read before, which it gets back for the next).
+    fn part(&self, start: u64, limit: u64, memo: &mut Option<Memo>) -> Result<Part, ScanError> {
+        let mut table = Table::part(self.limits.max_columns).with_memo(memo.take());
         let (outcome, end) = self.range(&mut table, start, limit)?;
         // It may wait for the parts before: keep only its statistics meanwhile.
-        table.read_all();
+        *memo = table.read_all();
         Ok(Part {
             table,
             outcome,
@@ -192,6 +193,8 @@ pub(crate) fn read_csv(
             let (send, next, window, starts, reading) =
                 (send.clone(), &next, &window, &starts, &reading);
             let worker = move || {
+                // Handed from each part this thread reads to the next.
+                let mut memo = None;
                 loop {
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     if k >= starts.len() || !window.enter(k) {
@@ -209,7 +212,7 @@ pub(crate) fn read_csv(
                                 end,
                             })
                     } else {
-                        reading.part(starts[k], limit)
+                        reading.part(starts[k], limit, &mut memo)
                     };
                     if send.send((k, part)).is_err() {
                         break;
@@ -277,7 +280,7 @@ fn join(
             take(k)?
         } else if at < limit {
             // The part started inside a quoted cell: its rows again, from where one starts.
-            reading.part(at, limit)?
+            reading.part(at, limit, &mut None)?
         } else {
             // The part before read past all of this one (a cell longer than a part).
             continue;

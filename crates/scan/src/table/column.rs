@@ -300,22 +300,46 @@ const ORG_WORDS: &[&str] = &[
     "malteser",
 ];
 
-/// Whether one of `words` (split at characters that are not letters or digits) is in `list`.
-/// The lists hold ASCII words only, so a cell without ASCII letters cannot match, and an ASCII
-/// cell is split byte by byte (the same split: in ASCII, `char::is_alphanumeric` is
-/// `is_ascii_alphanumeric`); other cells take the Unicode split.
-fn has_listed_word(text: &str, ascii_letters: bool, list: &WordList) -> bool {
+/// Whether `cell` names an organisation: one of its words (split at characters that are not
+/// letters or digits) is in [`ORG_WORDS`], compared in lower case (`lower` is the cell lowered),
+/// or in [`ORG_ACRONYMS`], compared as written. The lists hold ASCII words only, so a cell
+/// without ASCII letters cannot match. An ASCII cell is split byte by byte, once for both lists
+/// (in ASCII, `char::is_alphanumeric` is `is_ascii_alphanumeric`, and lowering moves no word
+/// boundary); other cells take the Unicode split.
+fn names_organisation(cell: &str, lower: &str, ascii_letters: bool) -> bool {
+    const WORDS: WordList = WordList::new(ORG_WORDS);
+    const ACRONYMS: WordList = WordList::new(ORG_ACRONYMS);
     if !ascii_letters {
         return false;
     }
-    if text.is_ascii() {
-        return text
-            .as_bytes()
-            .split(|b| !b.is_ascii_alphanumeric())
-            .any(|w| in_word_list(w, list));
+    if cell.is_ascii() && lower.len() == cell.len() {
+        let (cell, lower) = (cell.as_bytes(), lower.as_bytes());
+        return ascii_words(cell).any(|(start, end)| {
+            in_word_list(&lower[start..end], &WORDS) || in_word_list(&cell[start..end], &ACRONYMS)
+        });
     }
-    text.split(|c: char| !c.is_alphanumeric())
-        .any(|w| list.words.contains(&w))
+    let listed = |text: &str, list: &WordList| {
+        text.split(|c: char| !c.is_alphanumeric())
+            .any(|w| list.words.contains(&w))
+    };
+    listed(lower, &WORDS) || listed(cell, &ACRONYMS)
+}
+
+/// Where the words of ASCII text are (start, end), split at bytes that are not letters or
+/// digits; empty words included.
+fn ascii_words(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let ends = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| !b.is_ascii_alphanumeric())
+        .map(|(at, _)| at)
+        .chain(std::iter::once(bytes.len()));
+    let mut start = 0;
+    ends.map(move |end| {
+        let word = (start, end);
+        start = end + 1;
+        word
+    })
 }
 
 /// A list of ASCII words with, per first byte, the lengths of the words starting with it (a
@@ -351,25 +375,36 @@ fn in_word_list(word: &[u8], list: &WordList) -> bool {
         && lists_word(word, list.words)
 }
 
-/// Whether `lower` contains one of [`VULN_VALUE_WORDS`]. Each position is first checked
-/// against the words' first bytes, so most positions cost one table lookup rather than a
-/// search per word.
+/// Whether `lower` contains one of [`VULN_VALUE_WORDS`]. Each position is first looked up by
+/// its byte and the next in tables of the words starting with them, so most positions cost
+/// two lookups and the others compare only the words that could start there.
 fn has_vulnerability_word(lower: &str) -> bool {
-    const FIRST: [bool; 256] = {
-        let mut table = [false; 256];
+    /// Per byte, a bit for each word of [`VULN_VALUE_WORDS`] with that byte at `place`.
+    const fn words_with(place: usize) -> [u32; 256] {
+        assert!(VULN_VALUE_WORDS.len() <= 32);
+        let mut table = [0u32; 256];
         let mut i = 0;
         while i < VULN_VALUE_WORDS.len() {
-            table[VULN_VALUE_WORDS[i].as_bytes()[0] as usize] = true;
+            let word = VULN_VALUE_WORDS[i].as_bytes();
+            assert!(word.len() > place);
+            table[word[place] as usize] |= 1 << i;
             i += 1;
         }
         table
-    };
+    }
+    const FIRST: [u32; 256] = words_with(0);
+    const SECOND: [u32; 256] = words_with(1);
     let bytes = lower.as_bytes();
-    (0..bytes.len()).any(|at| {
-        FIRST[usize::from(bytes[at])]
-            && VULN_VALUE_WORDS
-                .iter()
-                .any(|w| bytes[at..].starts_with(w.as_bytes()))
+    bytes.windows(2).enumerate().any(|(at, pair)| {
+        let mut words = FIRST[usize::from(pair[0])] & SECOND[usize::from(pair[1])];
+        while words != 0 {
+            let word = VULN_VALUE_WORDS[words.trailing_zeros() as usize];
+            if bytes[at..].starts_with(word.as_bytes()) {
+                return true;
+            }
+            words &= words - 1;
+        }
+        false
     })
 }
 
@@ -436,29 +471,73 @@ impl Default for Memo {
 }
 
 impl Memo {
-    /// The class of `cell`, computed by `classify` unless remembered.
-    fn class(&mut self, cell: &str, classify: impl FnOnce() -> TextClass) -> TextClass {
+    /// The class of `cell`, computed by `classify` unless remembered; and whether it was.
+    fn class(&mut self, cell: &str, classify: impl FnOnce() -> TextClass) -> (TextClass, bool) {
         if cell.len() > MEMO_VALUE_BYTES {
-            return classify();
+            return (classify(), false);
         }
         let hash = memo_hash(cell.as_bytes());
         let slot = &mut self.slots[(hash as usize) & (MEMO_SLOTS - 1)];
         match slot {
-            Some((h, value, class)) if *h == hash && same(value, cell) => *class,
+            Some((h, value, class)) if *h == hash && same(value, cell) => (*class, true),
             Some((h, value, class)) => {
                 let computed = classify();
                 *h = hash;
                 value.clear();
                 value.push_str(cell);
                 *class = computed;
-                computed
+                (computed, false)
             }
             None => {
                 let computed = classify();
                 *slot = Some((hash, cell.to_string(), computed));
-                computed
+                (computed, false)
             }
         }
+    }
+}
+
+/// Text values of a column the memo is asked about before it may be left out.
+const MEMO_SAMPLE: u32 = 256;
+/// Text values of a column classified without the memo after a sample it seldom answered.
+const MEMO_REST: u32 = 4096;
+
+/// Whether the memo is worth asking about a column's text. A column whose values seldom come
+/// back (people's names: every household has its own) only pays for the lookups and for
+/// remembering what is never asked for again, and pushes out the values of the columns that do
+/// repeat. So the memo is asked about [`MEMO_SAMPLE`] of the column's values; when it answered
+/// fewer than one in eight, it is left out for the next [`MEMO_REST`], then sampled again (a
+/// file sorted by name repeats later). The answers are the same either way.
+#[derive(Debug, Default)]
+struct MemoUse {
+    asked: u32,
+    answered: u32,
+    resting: u32,
+}
+
+impl MemoUse {
+    /// The class of `cell`, from `memo` or from `classify`.
+    fn class(
+        &mut self,
+        memo: &mut Memo,
+        cell: &str,
+        classify: impl FnOnce() -> TextClass,
+    ) -> TextClass {
+        if self.resting > 0 {
+            self.resting -= 1;
+            return classify();
+        }
+        let (class, answered) = memo.class(cell, classify);
+        self.asked += 1;
+        self.answered += u32::from(answered);
+        if self.asked == MEMO_SAMPLE {
+            if self.answered * 8 < MEMO_SAMPLE {
+                self.resting = MEMO_REST;
+            }
+            self.asked = 0;
+            self.answered = 0;
+        }
+        class
     }
 }
 
@@ -580,6 +659,8 @@ pub(crate) struct TextClass {
     code: bool,
     /// Whether running-text detectors find something in it.
     running_text: bool,
+    /// Its Burmese words and Zawgyi marks.
+    zawgyi: ZawgyiCounter,
 }
 
 impl TextClass {
@@ -594,6 +675,10 @@ impl TextClass {
         none: false,
         code: true,
         running_text: false,
+        zawgyi: ZawgyiCounter {
+            burmese_words: 0,
+            marks: 0,
+        },
     };
 
     /// Whether a value is an identifier (R0000123, HH-0001, a uuid): letters, digits, dashes,
@@ -607,7 +692,7 @@ impl TextClass {
         let words = if shape.space == 0 {
             1
         } else {
-            cell.split_whitespace().count() as u32
+            count_words(cell)
         };
         // One ASCII token of letters and digits (an id such as R0000123): nothing inside it
         // for the running-text detectors, which need spaces, separators or a leading digit.
@@ -615,10 +700,14 @@ impl TextClass {
             && shape.non_ascii == 0
             && !shape.has(Shape::SEPARATOR | Shape::PAREN | Shape::AT);
         let name = names::classify_cell(cell);
-        // Lower case on the stack for ASCII cells (short here: at most `LONG_CELL` bytes).
+        // Lower case on the stack for cells of ASCII and Burmese (short here: at most
+        // `LONG_CELL` bytes): Burmese letters have no case, so lowering the ASCII bytes is
+        // what `to_lowercase` does to such a cell.
         let mut buffer = [0u8; LONG_CELL];
         let owned;
-        let lower: &str = if cell.is_ascii() && cell.len() <= LONG_CELL {
+        let caseless_beyond_ascii =
+            || shape.non_ascii == 0 || cell.chars().all(|c| c.is_ascii() || is_burmese_letter(c));
+        let lower: &str = if cell.len() <= LONG_CELL && caseless_beyond_ascii() {
             let buffer = &mut buffer[..cell.len()];
             buffer.copy_from_slice(cell.as_bytes());
             buffer.make_ascii_lowercase();
@@ -628,10 +717,7 @@ impl TextClass {
             &owned
         };
         let ascii_letters = shape.upper + shape.lower > 0;
-        const ORG_WORD_LIST: WordList = WordList::new(ORG_WORDS);
-        const ORG_ACRONYM_LIST: WordList = WordList::new(ORG_ACRONYMS);
-        let org = has_listed_word(lower, ascii_letters, &ORG_WORD_LIST)
-            || has_listed_word(cell, ascii_letters, &ORG_ACRONYM_LIST);
+        let org = names_organisation(cell, lower, ascii_letters);
         // Sentences, and short text with a number in it ("call 09…", "21.53, 95.13"): the
         // running-text detectors look inside. A cell that is a name is not searched again.
         let running_text = name.is_none() && !token && (words >= 3 || digits >= 7) && {
@@ -649,8 +735,36 @@ impl TextClass {
             none: is_none_value(lower),
             code: false,
             running_text,
+            zawgyi: if shape.non_ascii > 0 {
+                ZawgyiCounter::of(cell)
+            } else {
+                ZawgyiCounter::default()
+            },
         }
     }
+}
+
+/// A character of the Myanmar block (letters, signs, digits, punctuation): none has case.
+fn is_burmese_letter(c: char) -> bool {
+    ('\u{1000}'..='\u{109F}').contains(&c)
+}
+
+/// The words of `text` split at whitespace (`str::split_whitespace`), counted byte by byte
+/// when the text is ASCII.
+fn count_words(text: &str) -> u32 {
+    if !text.is_ascii() {
+        return text.split_whitespace().count() as u32;
+    }
+    // `char::is_whitespace` in ASCII: tab to carriage return, and space.
+    let space = |b: u8| matches!(b, b'\t'..=b'\r' | b' ');
+    let mut words = 0;
+    let mut in_word = false;
+    for &b in text.as_bytes() {
+        let starts = !space(b) && !in_word;
+        words += u32::from(starts);
+        in_word = !space(b);
+    }
+    words
 }
 
 /// What a short cell is: a pure function of its text (see [`Kind::of`]).
@@ -686,7 +800,7 @@ impl Kind {
     /// Classifies a trimmed, non-empty cell of at most [`LONG_CELL`] bytes. Values with a
     /// distinctive shape first (NRC, email, P-code): the byte shape rules most detectors out
     /// before they run.
-    fn of(cell: &str, shape: &Shape, memo: &mut Memo) -> Kind {
+    fn of(cell: &str, shape: &Shape, memo: &mut Memo, memo_use: &mut MemoUse) -> Kind {
         let letters = shape.upper + shape.lower;
         // Burmese digits only exist in non-ASCII text.
         let digits = if shape.non_ascii > 0 {
@@ -757,39 +871,99 @@ impl Kind {
         if TextClass::is_code(digits, shape) {
             return Kind::Text(TextClass::CODE);
         }
-        Kind::Text(memo.class(cell, || TextClass::of(cell, digits, shape)))
+        Kind::Text(memo_use.class(memo, cell, || TextClass::of(cell, digits, shape)))
     }
 }
 
-/// The last short value of a column and its kind (kept beside the column, not in it, so that
-/// counting can borrow both).
+/// Sets of [`Recent`] (a power of two), of two values each: enough for the values a
+/// categorical column switches between (yes/no, sex, a few shelter types, the dates of one
+/// distribution round).
+const RECENT_SETS: usize = 8;
+
+/// A column's recent short values and their kinds, kept beside the column, not in it, so
+/// that counting can borrow both. What a value is depends on the value alone, and most columns
+/// of a large table switch between a handful of values (yes/no, sex, a grouped export's
+/// township and village repeated down the rows): such a cell takes its kind from here, and
+/// only the counting is done again. A value's set is chosen from a few of its bytes, so that a
+/// lookup is at most two compares and a column of unique values costs one value's update; of
+/// the two values of a set, the one used less recently makes room.
 #[derive(Debug, Default)]
-pub(crate) struct Last {
+pub(crate) struct Recent {
+    values: [[RecentValue; 2]; RECENT_SETS],
+    /// Per set, the value used last (0 or 1).
+    latest: [u8; RECENT_SETS],
+    /// Whether to ask the memo about the column's values.
+    memo_use: MemoUse,
+}
+
+/// One value of [`Recent`].
+#[derive(Debug, Default)]
+struct RecentValue {
     valid: bool,
     /// Where the value is in the text being read (see [`Column::observe_in`]); `None` once it
     /// has been copied into `value`.
     at: Option<(usize, usize)>,
     value: String,
-    non_ascii: bool,
     kind: Kind,
+    /// Its Burmese words and Zawgyi marks (none for ASCII text).
+    zawgyi: ZawgyiCounter,
 }
 
-impl Last {
-    /// Whether `cell` is the last value; `text` is the text being read.
+impl Recent {
+    /// The set `cell` (not empty) belongs to: from its length and its first, middle and last
+    /// bytes, the places where values of one column most often differ (`Y`/`N`,
+    /// `2026-01-07`/`2026-01-08`, `rented`/`monastery`).
+    fn set(cell: &str) -> usize {
+        let bytes = cell.as_bytes();
+        let n = bytes.len();
+        let key = (n as u32)
+            ^ (u32::from(bytes[0]) << 8)
+            ^ (u32::from(bytes[n / 2]) << 16)
+            ^ (u32::from(bytes[n - 1]) << 24);
+        (key.wrapping_mul(0x9e37_79b1) >> (32 - RECENT_SETS.trailing_zeros())) as usize
+    }
+
+    /// The value equal to `cell` (`text` is the text being read), made the latest of its set,
+    /// and `true`; or, when there is none, the set's older value, to be overwritten, and
+    /// `false`. With it, whether to ask the memo.
+    fn find(&mut self, text: &str, cell: &str) -> (&mut RecentValue, &mut MemoUse, bool) {
+        let set = Recent::set(cell);
+        let latest = usize::from(self.latest[set]);
+        let found = if self.values[set][latest].is(text, cell) {
+            Some(latest)
+        } else if self.values[set][1 - latest].is(text, cell) {
+            Some(1 - latest)
+        } else {
+            None
+        };
+        let way = found.unwrap_or(1 - latest);
+        self.latest[set] = way as u8;
+        (
+            &mut self.values[set][way],
+            &mut self.memo_use,
+            found.is_some(),
+        )
+    }
+
+    /// Copies the values out of `text`, which is about to be let go.
+    pub(crate) fn keep(&mut self, text: &str) {
+        for value in self.values.iter_mut().flatten() {
+            if let Some((start, end)) = value.at.take() {
+                value.value.clear();
+                value.value.push_str(&text[start..end]);
+            }
+        }
+    }
+}
+
+impl RecentValue {
+    /// Whether `cell` is this value; `text` is the text being read.
     fn is(&self, text: &str, cell: &str) -> bool {
         self.valid
             && match self.at {
                 Some((start, end)) => same(&text[start..end], cell),
                 None => same(&self.value, cell),
             }
-    }
-
-    /// Copies the value out of `text`, which is about to be let go.
-    pub(crate) fn keep(&mut self, text: &str) {
-        if let Some((start, end)) = self.at.take() {
-            self.value.clear();
-            self.value.push_str(&text[start..end]);
-        }
     }
 }
 
@@ -998,14 +1172,14 @@ impl Column {
         cell: &str,
         zawgyi: &mut ZawgyiCounter,
         memo: &mut Memo,
-        last: &mut Last,
+        recent: &mut Recent,
     ) {
-        self.observe_in(cell, 0..cell.len(), zawgyi, memo, last);
-        last.keep(cell);
+        self.observe_in(cell, 0..cell.len(), zawgyi, memo, recent);
+        recent.keep(cell);
     }
 
-    /// Reads the cell at `range` in `text` (a batch of the column's cells). The last value is
-    /// remembered as a place in `text` rather than copied: call [`Last::keep`] before `text`
+    /// Reads the cell at `range` in `text` (a batch of the column's cells). Recent values are
+    /// remembered as places in `text` rather than copied: call [`Recent::keep`] before `text`
     /// goes.
     pub(crate) fn observe_in(
         &mut self,
@@ -1013,7 +1187,7 @@ impl Column {
         range: std::ops::Range<usize>,
         zawgyi: &mut ZawgyiCounter,
         memo: &mut Memo,
-        last: &mut Last,
+        recent: &mut Recent,
     ) {
         let raw = &text[range.clone()];
         let cell = trim(raw);
@@ -1021,10 +1195,8 @@ impl Column {
             return;
         }
         self.non_empty += 1;
-        // What a value is depends on the value alone: a cell equal to the one before in the
-        // column (a grouped export repeats state, township, village, enumerator down the rows)
-        // takes its kind from there, and only the counting is done again.
-        if !last.is(text, cell) {
+        let (seen, memo_use, known) = recent.find(text, cell);
+        if !known {
             let shape = Shape::of(cell.as_bytes());
             if cell.len() > LONG_CELL {
                 if shape.non_ascii > 0 {
@@ -1034,19 +1206,23 @@ impl Column {
                 self.free.scan(cell);
                 return;
             }
-            last.kind = Kind::of(cell, &shape, memo);
-            last.non_ascii = shape.non_ascii > 0;
+            seen.kind = Kind::of(cell, &shape, memo, memo_use);
+            // Text remembers its own (the memo spares most of it the count).
+            seen.zawgyi = match &seen.kind {
+                Kind::Text(class) => class.zawgyi,
+                _ if shape.non_ascii > 0 => ZawgyiCounter::of(cell),
+                _ => ZawgyiCounter::default(),
+            };
             // Where the trimmed cell starts: `cell` lies inside `raw`.
             let start = range.start + (cell.as_ptr() as usize - raw.as_ptr() as usize);
-            last.at = Some((start, start + cell.len()));
-            last.valid = true;
+            seen.at = Some((start, start + cell.len()));
+            seen.valid = true;
         }
-        if last.non_ascii {
-            zawgyi.observe(cell);
-        }
+        zawgyi.add(&seen.zawgyi);
         self.distinct.observe(cell);
         self.id_examples.offer(|| mask::identifier(cell));
-        self.count(&last.kind, cell);
+        let kind = &seen.kind;
+        self.count(kind, cell);
     }
 
     /// Counts one cell of kind `kind`.
@@ -1183,9 +1359,9 @@ mod tests {
         let mut column = Column::new(0, String::new(), Roles::NONE);
         let mut zawgyi = ZawgyiCounter::default();
         let mut memo = Memo::default();
-        let mut last = Last::default();
+        let mut recent = Recent::default();
         for v in values {
-            column.observe(v, &mut zawgyi, &mut memo, &mut last);
+            column.observe(v, &mut zawgyi, &mut memo, &mut recent);
         }
         column
     }
@@ -1327,6 +1503,79 @@ mod tests {
     }
 
     #[test]
+    fn organisations_are_found_as_the_plain_rule_says() {
+        // The rule, word by word: a listed word in lower case, or a listed acronym as written.
+        let plain = |cell: &str| {
+            cell.split(|c: char| !c.is_alphanumeric()).any(|w| {
+                ORG_WORDS.contains(&w.to_lowercase().as_str()) || ORG_ACRONYMS.contains(&w)
+            })
+        };
+        for cell in [
+            "Oxfam",
+            "Myanmar Red Cross Society",
+            "UNICEF-Yangon",
+            "unicef",
+            "WHO",
+            "who",
+            "Who cares",
+            "NGO",
+            "ngo",
+            "Local-NGO network",
+            "hygiene kit;salt 1kg",
+            "ကယ်ဆယ်ရေး NGO",
+            "ကယ်ဆယ်ရေး Foundation",
+            "ကယ်ဆယ်ရေး who",
+            "Daw Hla",
+            "",
+        ] {
+            let lower = cell.to_lowercase();
+            let letters = cell.bytes().any(|b| b.is_ascii_alphabetic());
+            assert_eq!(
+                names_organisation(cell, &lower, letters),
+                plain(cell),
+                "{cell:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn burmese_letters_have_no_case() {
+        // `TextClass::of` lowers only the ASCII bytes of ASCII-and-Burmese cells.
+        for c in ('\u{1000}'..='\u{109F}').filter(|&c| is_burmese_letter(c)) {
+            assert_eq!(c.to_lowercase().collect::<String>(), c.to_string(), "{c:?}");
+        }
+        assert!(!is_burmese_letter('\u{0FFF}') && !is_burmese_letter('\u{10A0}'));
+    }
+
+    #[test]
+    fn words_are_counted_and_vulnerability_words_found_as_the_plain_rules_say() {
+        let texts = [
+            "",
+            " ",
+            "hygiene kit;salt 1kg;jerrycan 10L",
+            "  two\twords\u{b}and\u{c}more\r\n ",
+            "Daw  Hla\u{a0}Hla",
+            "ဒေါ် မြ အုန်း",
+            "female-headed, elderly",
+            "pregnant or lactating woman",
+            "not applicable",
+            "separatedx",
+            "ရှိ မသန်စွမ်း",
+            "widow",
+            "disa",
+        ];
+        for text in texts {
+            assert_eq!(
+                count_words(text),
+                text.split_whitespace().count() as u32,
+                "{text:?}"
+            );
+            let plain = VULN_VALUE_WORDS.iter().any(|w| text.contains(w));
+            assert_eq!(has_vulnerability_word(text), plain, "{text:?}");
+        }
+    }
+
+    #[test]
     fn the_byte_table_classifies_as_the_rules_say() {
         // Digits, upper and lower case letters, white space, non-ASCII bytes.
         let counts = |shape: Shape| {
@@ -1370,19 +1619,21 @@ mod tests {
         // A remembered value is not classified again.
         assert!(
             memo.class("Food Security", || class("Food Security"))
+                .0
                 .name
                 .is_none()
         );
-        let again = memo.class("Food Security", || panic!("classified twice"));
+        let (again, answered) = memo.class("Food Security", || panic!("classified twice"));
+        assert!(answered);
         assert_eq!(again.words, 2);
         // Many values later (evicted or not), every answer is still the value's own.
         for i in 0..10_000 {
             let value = format!("{}{i}", "word ".repeat(i % 5));
-            let got = memo.class(&value, || class(&value));
+            let (got, _) = memo.class(&value, || class(&value));
             assert_eq!(got.words, class(&value).words);
             assert_eq!(got.words as usize, i % 5 + 1);
         }
-        let got = memo.class("Daw Hla Hla", || class("Daw Hla Hla"));
+        let (got, _) = memo.class("Daw Hla Hla", || class("Daw Hla Hla"));
         assert_eq!(got.name, Some(names::Strength::Strong));
         // An answer is never another value's: each value gets a class of its own (its number
         // as the word count), and is asked for again later, short and long values alike.
@@ -1396,9 +1647,48 @@ mod tests {
                     words: i as u32,
                     ..TextClass::CODE
                 };
-                assert_eq!(memo.class(value, || own).words, i as u32, "{value}");
+                assert_eq!(memo.class(value, || own).0.words, i as u32, "{value}");
             }
         }
+    }
+
+    #[test]
+    fn the_memo_is_left_out_for_values_that_do_not_come_back() {
+        let class = |cell: &str| TextClass::of(cell, 0, &Shape::of(cell.as_bytes()));
+        let mut memo = Memo::default();
+        // A column of values seen once: after a sample, the memo rests.
+        let mut unique = MemoUse::default();
+        for i in 0..MEMO_SAMPLE {
+            let value = format!("Name {i}");
+            unique.class(&mut memo, &value, || class(&value));
+        }
+        assert_eq!(unique.resting, MEMO_REST);
+        // Resting, a value the memo knows is classified again, to the same answer.
+        let mut classified = false;
+        let got = unique.class(&mut memo, "Name 3", || {
+            classified = true;
+            class("Name 3")
+        });
+        assert!(classified);
+        assert_eq!(got.words, 2);
+        // After the rest, the memo is asked again.
+        for _ in 1..MEMO_REST {
+            unique.class(&mut memo, "Name 3", || class("Name 3"));
+        }
+        assert_eq!(unique.resting, 0);
+        unique.class(&mut memo, "Name 3", || panic!("the memo knows it"));
+        // A column of a few values keeps asking the memo, which classifies each once.
+        let mut few = MemoUse::default();
+        let mut classified = 0;
+        for i in 0..4 * MEMO_SAMPLE as usize {
+            let value = ["Rented", "Own house", "Camp longhouse"][i % 3];
+            let got = few.class(&mut memo, value, || {
+                classified += 1;
+                class(value)
+            });
+            assert_eq!(got.words, class(value).words);
+        }
+        assert_eq!((few.resting, classified), (0, 3));
     }
 
     #[test]

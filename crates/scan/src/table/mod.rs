@@ -10,7 +10,8 @@ use crate::detect::text::FreeText;
 use crate::detect::zawgyi::ZawgyiCounter;
 use crate::detect::{email, hxl, nrc, phone, places};
 use crate::report::SheetReport;
-use column::{Column, Last, Memo, is_date, parse_number};
+pub(crate) use column::Memo;
+use column::{Column, Recent, is_date, parse_number};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Instant;
@@ -71,20 +72,20 @@ impl Cells {
         &self,
         text: &str,
         column: &mut Column,
-        last: &mut Last,
+        recent: &mut Recent,
         zawgyi: &mut ZawgyiCounter,
         memo: &mut Memo,
     ) {
         for &(start, end) in &self.spans {
-            column.observe_in(text, start as usize..end as usize, zawgyi, memo, last);
+            column.observe_in(text, start as usize..end as usize, zawgyi, memo, recent);
         }
-        // The next batch's cells are compared with the last one: keep it.
-        last.keep(text);
+        // The next batch's cells are compared with the recent values: keep them.
+        recent.keep(text);
     }
 }
 
-/// A column lent to a worker for one batch: its index, statistics, last value and cells.
-type Lent = (usize, Column, Last, Cells);
+/// A column lent to a worker for one batch: its index, statistics, recent values and cells.
+type Lent = (usize, Column, Recent, Cells);
 
 /// Columns lent to one worker for one batch, with what the worker keeps between batches (its
 /// memo), and what it gives back (how long each column took, the Burmese text it saw).
@@ -103,9 +104,9 @@ impl Share {
     /// Reads the columns, one after the other.
     fn read(&mut self) {
         self.costs.clear();
-        for (i, column, last, cells) in &mut self.columns {
+        for (i, column, recent, cells) in &mut self.columns {
             let started = Instant::now();
-            cells.read(&self.text, column, last, &mut self.zawgyi, &mut self.memo);
+            cells.read(&self.text, column, recent, &mut self.zawgyi, &mut self.memo);
             self.costs.push((*i, started.elapsed().as_nanos() as u64));
         }
     }
@@ -139,8 +140,8 @@ pub(crate) struct Table {
     window_bytes: usize,
     started: bool,
     columns: Vec<Column>,
-    /// Each column's last value (see [`Last`]).
-    lasts: Vec<Last>,
+    /// Each column's recent values (see [`Recent`]).
+    recents: Vec<Recent>,
     rows: u64,
     preamble: FreeText,
     overflow: FreeText,
@@ -210,12 +211,13 @@ impl Table {
             window_bytes: 0,
             started: false,
             columns: Vec::new(),
-            lasts: Vec::new(),
+            recents: Vec::new(),
             rows: 0,
             preamble: FreeText::default(),
             overflow: FreeText::default(),
             zawgyi: ZawgyiCounter::default(),
-            memos: vec![Memo::default()],
+            // Made when the first batch is read, or handed in (see `Table::with_memo`).
+            memos: Vec::new(),
             width: 0,
             batch: Batch::default(),
             in_flight: None,
@@ -258,12 +260,20 @@ impl Table {
 
     /// Reads every row given so far into the columns, and lets go of what only reading needs
     /// (the memos, the batches): a part waiting to be put after the part before holds only
-    /// its statistics.
-    pub(crate) fn read_all(&mut self) {
+    /// its statistics. Gives back the memo, for the next part read on this thread: it knows
+    /// the values that come back all through a file, and its megabytes are already paged in.
+    pub(crate) fn read_all(&mut self) -> Option<Memo> {
         self.ensure_read();
-        self.memos = Vec::new();
         self.batch = Batch::default();
         self.spare = None;
+        std::mem::take(&mut self.memos).into_iter().next()
+    }
+
+    /// Reads with `memo` (given back by [`Table::read_all`] for an earlier part) rather than
+    /// a new one.
+    pub(crate) fn with_memo(mut self, memo: Option<Memo>) -> Table {
+        self.memos.extend(memo);
+        self
     }
 
     /// Reads the rows gathered and waits for the batch in flight.
@@ -287,7 +297,8 @@ impl Table {
                 None => self.columns.push(column),
             }
         }
-        self.lasts.resize_with(self.columns.len(), Last::default);
+        self.recents
+            .resize_with(self.columns.len(), Recent::default);
         self.costs.resize(self.columns.len(), 0);
         self.width = self.width.max(later.width);
         self.rows += later.rows;
@@ -369,7 +380,8 @@ impl Table {
             self.columns
                 .push(Column::new(i, String::new(), Roles::NONE));
         }
-        self.lasts.resize_with(self.columns.len(), Last::default);
+        self.recents
+            .resize_with(self.columns.len(), Recent::default);
         self.costs.resize(self.columns.len(), 0);
         let fresh = self.spare.take().unwrap_or_default();
         let mut batch = std::mem::replace(&mut self.batch, fresh);
@@ -382,13 +394,13 @@ impl Table {
                 self.memos.push(Memo::default());
             }
             let memo = &mut self.memos[0];
-            for ((column, last), cells) in self
+            for ((column, recent), cells) in self
                 .columns
                 .iter_mut()
-                .zip(&mut self.lasts)
+                .zip(&mut self.recents)
                 .zip(&batch.columns)
             {
-                cells.read(&batch.text, column, last, &mut self.zawgyi, memo);
+                cells.read(&batch.text, column, recent, &mut self.zawgyi, memo);
             }
             self.recycle(batch.text, batch.columns);
             return;
@@ -428,14 +440,14 @@ impl Table {
             })
             .collect();
         let columns = std::mem::take(&mut self.columns);
-        let lasts = std::mem::take(&mut self.lasts);
-        for (i, ((column, last), cells)) in columns
+        let recents = std::mem::take(&mut self.recents);
+        for (i, ((column, recent), cells)) in columns
             .into_iter()
-            .zip(lasts)
+            .zip(recents)
             .zip(batch.columns)
             .enumerate()
         {
-            shares[owner[i]].columns.push((i, column, last, cells));
+            shares[owner[i]].columns.push((i, column, recent, cells));
         }
         let mut in_flight = InFlight {
             workers: Vec::new(),
@@ -493,9 +505,9 @@ impl Table {
         }
         columns.sort_by_key(|(i, ..)| *i);
         let mut read = Vec::with_capacity(columns.len());
-        for (_, column, last, cells) in columns {
+        for (_, column, recent, cells) in columns {
             self.columns.push(column);
-            self.lasts.push(last);
+            self.recents.push(recent);
             read.push(cells);
         }
         self.recycle(in_flight.text, read);
@@ -613,8 +625,8 @@ impl Table {
                 self.columns
                     .push(Column::new(i, String::new(), Roles::NONE));
             }
-            if i >= self.lasts.len() {
-                self.lasts.resize_with(i + 1, Last::default);
+            if i >= self.recents.len() {
+                self.recents.resize_with(i + 1, Recent::default);
             }
             if self.memos.is_empty() {
                 self.memos.push(Memo::default());
@@ -623,7 +635,7 @@ impl Table {
                 cell,
                 &mut self.zawgyi,
                 &mut self.memos[0],
-                &mut self.lasts[i],
+                &mut self.recents[i],
             );
         }
     }
