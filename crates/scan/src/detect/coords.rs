@@ -23,8 +23,31 @@ pub(crate) fn parse_decimal(text: &str) -> Option<(f64, u8)> {
     if !frac.bytes().all(|b| b.is_ascii_digit()) || frac.len() > 20 {
         return None;
     }
-    let value: f64 = text.parse().ok()?;
+    let value = match exact_quotient(int, frac) {
+        Some(value) if text.starts_with('-') => -value,
+        Some(value) => value,
+        None => text.parse().ok()?,
+    };
     Some((value, frac.len() as u8))
+}
+
+/// Powers of ten that an `f64` holds exactly.
+const EXACT_POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// `int.frac` (ASCII digits) as the nearest `f64`, computed without the general parser when
+/// that is exact: with at most 15 digits, the digits as a whole number and the power of ten
+/// to divide by are both exact, and one division rounds once, to the nearest, as parsing
+/// does. Coordinates (`21.53581`) always fit.
+fn exact_quotient(int: &str, frac: &str) -> Option<f64> {
+    if int.len() + frac.len() > 15 {
+        return None;
+    }
+    let digits = int.bytes().chain(frac.bytes());
+    let whole = digits.fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+    Some(whole as f64 / EXACT_POWERS_OF_TEN[frac.len()])
 }
 
 /// Calls `found` with each latitude/longitude pair (masked) in running text: two decimal
@@ -87,6 +110,70 @@ mod tests {
         let mut out = Vec::new();
         find_in_text(text, |p| out.push(p));
         out
+    }
+
+    #[test]
+    fn decimals_are_read_as_the_general_parser_reads_them() {
+        // Seeded, so that a failure can be run again.
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |below: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % below
+        };
+        let mut texts: Vec<String> = [
+            "0",
+            "-0",
+            "0.0",
+            "-0.000",
+            "1",
+            "21.53581",
+            "-95.1388",
+            "0.1",
+            "0.3",
+            "9.999999999999",
+            "123456789012345",
+            "12345678901234.5",
+            "0.000000000000001",
+            "999999999999999",
+            "1234567890123456",
+            "0.30000000000000004",
+            "100.50",
+        ]
+        .map(String::from)
+        .to_vec();
+        for _ in 0..100_000 {
+            let int_digits = 1 + next(9) as usize;
+            let frac_digits = next(10) as usize;
+            let digits = |n: usize, next: &mut dyn FnMut(u64) -> u64| -> String {
+                (0..n).map(|_| char::from(b'0' + next(10) as u8)).collect()
+            };
+            let int = digits(int_digits, &mut next);
+            let frac = digits(frac_digits, &mut next);
+            let sign = if next(2) == 0 { "-" } else { "" };
+            let point = if frac.is_empty() { "" } else { "." };
+            texts.push(format!("{sign}{int}{point}{frac}"));
+        }
+        let mut compared = 0;
+        for text in &texts {
+            // More than 15 digits before the point is no decimal here.
+            let Some((value, _)) = parse_decimal(text) else {
+                assert!(
+                    text.trim_start_matches('-')
+                        .split('.')
+                        .next()
+                        .unwrap()
+                        .len()
+                        > 15
+                );
+                continue;
+            };
+            let parsed: f64 = text.parse().unwrap();
+            assert_eq!(value.to_bits(), parsed.to_bits(), "{text}");
+            compared += 1;
+        }
+        assert!(compared > 100_000);
     }
 
     #[test]

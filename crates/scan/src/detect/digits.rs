@@ -53,10 +53,22 @@ pub(crate) fn normalise_digits(text: &str) -> Cow<'_, str> {
 /// How many decimal digits (any of the scripts above) `text` holds: a cheap filter before the
 /// number-shaped detectors run.
 pub(crate) fn count_digits(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let ascii = bytes.iter().filter(|b| b.is_ascii_digit()).count();
     if text.is_ascii() {
-        return text.bytes().filter(u8::is_ascii_digit).count();
+        return ascii;
     }
-    text.chars().filter(|&c| digit_value(c).is_some()).count()
+    // In UTF-8 the Myanmar digits are E1 81 80-89 and the Shan ones E1 82 90-99; E1 only ever
+    // starts a character, so the bytes are matched without decoding the text.
+    let other = bytes
+        .windows(3)
+        .filter(|w| {
+            w[0] == 0xE1
+                && ((w[1] == 0x81 && (0x80..=0x89).contains(&w[2]))
+                    || (w[1] == 0x82 && (0x90..=0x99).contains(&w[2])))
+        })
+        .count();
+    ascii + other
 }
 
 #[cfg(test)]
@@ -69,6 +81,22 @@ mod tests {
         assert_eq!(normalise_digits("+၉၅ ၉ ၅၅၃"), "+95 9 553");
         assert_eq!(normalise_digits("႐႑"), "01");
         assert_eq!(count_digits("၀၉-12"), 4);
+    }
+
+    #[test]
+    fn digits_are_counted_as_the_characters_say() {
+        // Every character of the Myanmar blocks and around them, alone and in text.
+        let chars: String = ('\u{0FF0}'..='\u{10AF}')
+            .chain('\u{AA60}'..='\u{AA7F}')
+            .chain(['0', '9', 'a', 'ဝ'])
+            .collect();
+        for c in chars.chars() {
+            let text = format!("x{c}1{c}");
+            let plain = text.chars().filter(|&c| digit_value(c).is_some()).count();
+            assert_eq!(count_digits(&text), plain, "{c:?}");
+        }
+        let plain = chars.chars().filter(|&c| digit_value(c).is_some()).count();
+        assert_eq!((count_digits(&chars), plain), (22, 22));
     }
 
     #[test]
