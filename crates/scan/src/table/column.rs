@@ -445,7 +445,7 @@ const VULN_VALUE_WORDS: &[&str] = &[
 /// lists of items), and small enough (about 300 KB) to stay in a core's cache beside the rows
 /// being read: with 32768 slots the memo answered a little more often but every lookup went to
 /// memory, and the benchmark scan took 4–6 % more CPU. Identifiers, unique by design, are kept
-/// out (see [`Kind::of`]), and so are columns whose values seldom come back (see [`MemoUse`]).
+/// out (see [`Kind::of`]).
 const MEMO_SLOTS: usize = 4096;
 /// The longest value remembered: every value short enough to be classified as one (longer
 /// cells are running text), so that long repeated values (a distribution's list of items)
@@ -473,73 +473,29 @@ impl Default for Memo {
 }
 
 impl Memo {
-    /// The class of `cell`, computed by `classify` unless remembered; and whether it was.
-    fn class(&mut self, cell: &str, classify: impl FnOnce() -> TextClass) -> (TextClass, bool) {
+    /// The class of `cell`, computed by `classify` unless remembered.
+    fn class(&mut self, cell: &str, classify: impl FnOnce() -> TextClass) -> TextClass {
         if cell.len() > MEMO_VALUE_BYTES {
-            return (classify(), false);
+            return classify();
         }
         let hash = memo_hash(cell.as_bytes());
         let slot = &mut self.slots[(hash as usize) & (MEMO_SLOTS - 1)];
         match slot {
-            Some((h, value, class)) if *h == hash && same(value, cell) => (*class, true),
+            Some((h, value, class)) if *h == hash && same(value, cell) => *class,
             Some((h, value, class)) => {
                 let computed = classify();
                 *h = hash;
                 value.clear();
                 value.push_str(cell);
                 *class = computed;
-                (computed, false)
+                computed
             }
             None => {
                 let computed = classify();
                 *slot = Some((hash, cell.to_string(), computed));
-                (computed, false)
+                computed
             }
         }
-    }
-}
-
-/// Text values of a column the memo is asked about before it may be left out.
-const MEMO_SAMPLE: u32 = 256;
-/// Text values of a column classified without the memo after a sample it seldom answered.
-const MEMO_REST: u32 = 4096;
-
-/// Whether the memo is worth asking about a column's text. A column whose values seldom come
-/// back (people's names: every household has its own) only pays for the lookups and for
-/// remembering what is never asked for again, and pushes out the values of the columns that do
-/// repeat. So the memo is asked about [`MEMO_SAMPLE`] of the column's values; when it answered
-/// fewer than one in eight, it is left out for the next [`MEMO_REST`], then sampled again (a
-/// file sorted by name repeats later). The answers are the same either way.
-#[derive(Debug, Default)]
-struct MemoUse {
-    asked: u32,
-    answered: u32,
-    resting: u32,
-}
-
-impl MemoUse {
-    /// The class of `cell`, from `memo` or from `classify`.
-    fn class(
-        &mut self,
-        memo: &mut Memo,
-        cell: &str,
-        classify: impl FnOnce() -> TextClass,
-    ) -> TextClass {
-        if self.resting > 0 {
-            self.resting -= 1;
-            return classify();
-        }
-        let (class, answered) = memo.class(cell, classify);
-        self.asked += 1;
-        self.answered += u32::from(answered);
-        if self.asked == MEMO_SAMPLE {
-            if self.answered * 8 < MEMO_SAMPLE {
-                self.resting = MEMO_REST;
-            }
-            self.asked = 0;
-            self.answered = 0;
-        }
-        class
     }
 }
 
@@ -802,7 +758,7 @@ impl Kind {
     /// Classifies a trimmed, non-empty cell of at most [`LONG_CELL`] bytes. Values with a
     /// distinctive shape first (NRC, email, P-code): the byte shape rules most detectors out
     /// before they run.
-    fn of(cell: &str, shape: &Shape, memo: &mut Memo, memo_use: &mut MemoUse) -> Kind {
+    fn of(cell: &str, shape: &Shape, memo: &mut Memo) -> Kind {
         let letters = shape.upper + shape.lower;
         // Burmese digits only exist in non-ASCII text.
         let digits = if shape.non_ascii > 0 {
@@ -873,29 +829,24 @@ impl Kind {
         if TextClass::is_code(digits, shape) {
             return Kind::Text(TextClass::CODE);
         }
-        Kind::Text(memo_use.class(memo, cell, || TextClass::of(cell, digits, shape)))
+        Kind::Text(memo.class(cell, || TextClass::of(cell, digits, shape)))
     }
 }
 
-/// Sets of [`Recent`] (a power of two), of two values each: enough for the values a
-/// categorical column switches between (yes/no, sex, a few shelter types, the dates of one
-/// distribution round).
-const RECENT_SETS: usize = 8;
+/// Values of [`Recent`] (a power of two): enough for the values a categorical column switches
+/// between (yes/no, sex, a few shelter types, the dates of one distribution round).
+const RECENT_VALUES: usize = 16;
 
 /// A column's recent short values and their kinds, kept beside the column, not in it, so
 /// that counting can borrow both. What a value is depends on the value alone, and most columns
 /// of a large table switch between a handful of values (yes/no, sex, a grouped export's
 /// township and village repeated down the rows): such a cell takes its kind from here, and
-/// only the counting is done again. A value's set is chosen from a few of its bytes, so that a
-/// lookup is at most two compares and a column of unique values costs one value's update; of
-/// the two values of a set, the one used less recently makes room.
+/// only the counting is done again. A value's place is chosen from a few of its bytes and
+/// taken from whatever held it, so that a lookup is one compare and a column of unique values
+/// costs one value's update per cell.
 #[derive(Debug, Default)]
 pub(crate) struct Recent {
-    values: [[RecentValue; 2]; RECENT_SETS],
-    /// Per set, the value used last (0 or 1).
-    latest: [u8; RECENT_SETS],
-    /// Whether to ask the memo about the column's values.
-    memo_use: MemoUse,
+    values: [RecentValue; RECENT_VALUES],
 }
 
 /// One value of [`Recent`].
@@ -912,44 +863,30 @@ struct RecentValue {
 }
 
 impl Recent {
-    /// The set `cell` (not empty) belongs to: from its length and its first, middle and last
-    /// bytes, the places where values of one column most often differ (`Y`/`N`,
-    /// `2026-01-07`/`2026-01-08`, `rented`/`monastery`).
-    fn set(cell: &str) -> usize {
+    /// The place of `cell` (not empty): from its length and its first, middle and last bytes,
+    /// where values of one column most often differ (`Y`/`N`, `2026-01-07`/`2026-01-08`,
+    /// `rented`/`monastery`).
+    fn place(cell: &str) -> usize {
         let bytes = cell.as_bytes();
         let n = bytes.len();
         let key = (n as u32)
             ^ (u32::from(bytes[0]) << 8)
             ^ (u32::from(bytes[n / 2]) << 16)
             ^ (u32::from(bytes[n - 1]) << 24);
-        (key.wrapping_mul(0x9e37_79b1) >> (32 - RECENT_SETS.trailing_zeros())) as usize
+        (key.wrapping_mul(0x9e37_79b1) >> (32 - RECENT_VALUES.trailing_zeros())) as usize
     }
 
-    /// The value equal to `cell` (`text` is the text being read), made the latest of its set,
-    /// and `true`; or, when there is none, the set's older value, to be overwritten, and
-    /// `false`. With it, whether to ask the memo.
-    fn find(&mut self, text: &str, cell: &str) -> (&mut RecentValue, &mut MemoUse, bool) {
-        let set = Recent::set(cell);
-        let latest = usize::from(self.latest[set]);
-        let found = if self.values[set][latest].is(text, cell) {
-            Some(latest)
-        } else if self.values[set][1 - latest].is(text, cell) {
-            Some(1 - latest)
-        } else {
-            None
-        };
-        let way = found.unwrap_or(1 - latest);
-        self.latest[set] = way as u8;
-        (
-            &mut self.values[set][way],
-            &mut self.memo_use,
-            found.is_some(),
-        )
+    /// The place of `cell` (`text` is the text being read), and whether it holds `cell`;
+    /// when not, it is to be overwritten.
+    fn find(&mut self, text: &str, cell: &str) -> (&mut RecentValue, bool) {
+        let value = &mut self.values[Recent::place(cell)];
+        let found = value.is(text, cell);
+        (value, found)
     }
 
     /// Copies the values out of `text`, which is about to be let go.
     pub(crate) fn keep(&mut self, text: &str) {
-        for value in self.values.iter_mut().flatten() {
+        for value in &mut self.values {
             if let Some((start, end)) = value.at.take() {
                 value.value.clear();
                 value.value.push_str(&text[start..end]);
@@ -1197,7 +1134,7 @@ impl Column {
             return;
         }
         self.non_empty += 1;
-        let (seen, memo_use, known) = recent.find(text, cell);
+        let (seen, known) = recent.find(text, cell);
         if !known {
             let shape = Shape::of(cell.as_bytes());
             if cell.len() > LONG_CELL {
@@ -1208,7 +1145,7 @@ impl Column {
                 self.free.scan(cell);
                 return;
             }
-            seen.kind = Kind::of(cell, &shape, memo, memo_use);
+            seen.kind = Kind::of(cell, &shape, memo);
             // Text remembers its own (the memo spares most of it the count).
             seen.zawgyi = match &seen.kind {
                 Kind::Text(class) => class.zawgyi,
@@ -1621,21 +1558,19 @@ mod tests {
         // A remembered value is not classified again.
         assert!(
             memo.class("Food Security", || class("Food Security"))
-                .0
                 .name
                 .is_none()
         );
-        let (again, answered) = memo.class("Food Security", || panic!("classified twice"));
-        assert!(answered);
+        let again = memo.class("Food Security", || panic!("classified twice"));
         assert_eq!(again.words, 2);
         // Many values later (evicted or not), every answer is still the value's own.
         for i in 0..10_000 {
             let value = format!("{}{i}", "word ".repeat(i % 5));
-            let (got, _) = memo.class(&value, || class(&value));
+            let got = memo.class(&value, || class(&value));
             assert_eq!(got.words, class(&value).words);
             assert_eq!(got.words as usize, i % 5 + 1);
         }
-        let (got, _) = memo.class("Daw Hla Hla", || class("Daw Hla Hla"));
+        let got = memo.class("Daw Hla Hla", || class("Daw Hla Hla"));
         assert_eq!(got.name, Some(names::Strength::Strong));
         // An answer is never another value's: each value gets a class of its own (its number
         // as the word count), and is asked for again later, short and long values alike.
@@ -1649,48 +1584,59 @@ mod tests {
                     words: i as u32,
                     ..TextClass::CODE
                 };
-                assert_eq!(memo.class(value, || own).0.words, i as u32, "{value}");
+                assert_eq!(memo.class(value, || own).words, i as u32, "{value}");
             }
         }
     }
 
     #[test]
-    fn the_memo_is_left_out_for_values_that_do_not_come_back() {
-        let class = |cell: &str| TextClass::of(cell, 0, &Shape::of(cell.as_bytes()));
-        let mut memo = Memo::default();
-        // A column of values seen once: after a sample, the memo rests.
-        let mut unique = MemoUse::default();
-        for i in 0..MEMO_SAMPLE {
-            let value = format!("Name {i}");
-            unique.class(&mut memo, &value, || class(&value));
-        }
-        assert_eq!(unique.resting, MEMO_REST);
-        // Resting, a value the memo knows is classified again, to the same answer.
-        let mut classified = false;
-        let got = unique.class(&mut memo, "Name 3", || {
-            classified = true;
-            class("Name 3")
-        });
-        assert!(classified);
-        assert_eq!(got.words, 2);
-        // After the rest, the memo is asked again.
-        for _ in 1..MEMO_REST {
-            unique.class(&mut memo, "Name 3", || class("Name 3"));
-        }
-        assert_eq!(unique.resting, 0);
-        unique.class(&mut memo, "Name 3", || panic!("the memo knows it"));
-        // A column of a few values keeps asking the memo, which classifies each once.
-        let mut few = MemoUse::default();
-        let mut classified = 0;
-        for i in 0..4 * MEMO_SAMPLE as usize {
-            let value = ["Rented", "Own house", "Camp longhouse"][i % 3];
-            let got = few.class(&mut memo, value, || {
-                classified += 1;
-                class(value)
-            });
-            assert_eq!(got.words, class(value).words);
-        }
-        assert_eq!((few.resting, classified), (0, 3));
+    fn a_column_counts_the_same_with_or_without_its_recent_values() {
+        // Values that repeat, alternate and collide in the recent values' places, of every kind.
+        let pool = [
+            "Y",
+            "N",
+            "M",
+            "F",
+            "rented",
+            "monastery",
+            "camp longhouse",
+            "2026-01-07",
+            "2026-01-08",
+            "09 254 235 116",
+            "12/LaMaNa(N)123456",
+            "MMR010001001",
+            "14.56998",
+            "98.00510",
+            "Daw Hla Hla",
+            "ဒေါ် မြအုန်း",
+            "ေမာင္",
+            "UNICEF",
+            "HH-0001",
+            "37",
+            "0",
+        ];
+        let mut state = 7u64;
+        let values: Vec<&str> = (0..5000)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1);
+                pool[(state >> 33) as usize % pool.len()]
+            })
+            .collect();
+        // Read once with one set of recent values, once with new ones for every cell.
+        let read = |fresh: bool| {
+            let mut column = Column::new(0, String::new(), Roles::NONE);
+            let (mut zawgyi, mut memo, mut recent) = Default::default();
+            for v in &values {
+                if fresh {
+                    recent = Recent::default();
+                }
+                column.observe(v, &mut zawgyi, &mut memo, &mut recent);
+            }
+            format!("{column:?} {zawgyi:?}")
+        };
+        assert_eq!(read(false), read(true));
     }
 
     #[test]
