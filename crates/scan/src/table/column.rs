@@ -1146,7 +1146,7 @@ impl Column {
                 return;
             }
             seen.kind = Kind::of(cell, &shape, memo);
-            // Text remembers its own (the memo spares most of it the count).
+            // A text value's class holds its counts (from the memo, when it knows the value).
             seen.zawgyi = match &seen.kind {
                 Kind::Text(class) => class.zawgyi,
                 _ if shape.non_ascii > 0 => ZawgyiCounter::of(cell),
@@ -1160,8 +1160,7 @@ impl Column {
         zawgyi.add(&seen.zawgyi);
         self.distinct.observe(cell);
         self.id_examples.offer(|| mask::identifier(cell));
-        let kind = &seen.kind;
-        self.count(kind, cell);
+        self.count(&seen.kind, cell);
     }
 
     /// Counts one cell of kind `kind`.

@@ -261,7 +261,7 @@ impl Table {
     /// Reads every row given so far into the columns, and lets go of what only reading needs
     /// (the memos, the batches): a part waiting to be put after the part before holds only
     /// its statistics. Gives back the memo, for the next part read on this thread: it knows
-    /// the values that come back all through a file, and its megabytes are already paged in.
+    /// the values that come back all through a file, and its pages are already in memory.
     pub(crate) fn read_all(&mut self) -> Option<Memo> {
         self.ensure_read();
         self.batch = Batch::default();
