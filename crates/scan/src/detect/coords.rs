@@ -40,8 +40,8 @@ const EXACT_POWERS_OF_TEN: [f64; 23] = [
 /// `int.frac` (ASCII digits) as the nearest `f64`, computed without the general parser when
 /// that is exact: with at most 15 digits, the digits as a whole number and the power of ten
 /// to divide by are both exact, and one division rounds once, to the nearest, as parsing
-/// does. Coordinates (`21.53581`) always fit.
-fn exact_quotient(int: &str, frac: &str) -> Option<f64> {
+/// does. Coordinates (`21.53581`) and whole numbers of up to 15 digits always fit.
+pub(crate) fn exact_quotient(int: &str, frac: &str) -> Option<f64> {
     if int.len() + frac.len() > 15 {
         return None;
     }

@@ -796,9 +796,8 @@ impl Kind {
             None
         };
         let number = if shape.digits == cell.len() && cell.len() <= 15 {
-            // Up to 15 digits fit a u64 and convert to f64 exactly: what parsing as f64 gives.
-            let value = cell.bytes().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
-            Some((value as f64, 0))
+            // Digits only: the whole number, exactly what parsing gives, without parsing.
+            coords::exact_quotient(cell, "").map(|value| (value, 0))
         } else if letters == 0 && digits > 0 {
             parse_number(&normalise_digits(cell))
         } else {
